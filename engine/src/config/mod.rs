@@ -1,0 +1,159 @@
+//! Configuration: loading and merging YAML files (SPEC R1), the typed model
+//! (R2–R5), and validation that reports every problem at once (R6).
+//!
+//! ```no_run
+//! let config = flowtoy::config::load_yaml_files(&["base.yaml", "override.yaml"])?;
+//! println!("{} steps", config.flow.len());
+//! # Ok::<(), flowtoy::FlowError>(())
+//! ```
+
+mod load;
+mod model;
+mod validate;
+
+pub use load::{deep_merge, parse_yaml, LoadedFile};
+pub use model::{
+    InputSpec, OnError, OutputKind, OutputSpec, PluginsConfig, RunnerConfig, SourceDef, SourceRef,
+    StepDef,
+};
+pub use validate::Compiled;
+
+use crate::error::{FlowError, Problem};
+use crate::registry::ProviderRegistry;
+use indexmap::IndexMap;
+use model::{ModelBuilder, Origins};
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A loaded, merged and validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Named provider configurations.
+    pub sources: IndexMap<String, SourceDef>,
+    /// The steps, in file order.
+    pub flow: Vec<StepDef>,
+    /// The `runner` section.
+    pub runner: RunnerConfig,
+    /// The `plugins` section.
+    pub plugins: PluginsConfig,
+    /// The files it was merged from, in order.
+    pub files: Vec<PathBuf>,
+    /// Non-fatal findings (unknown keys, ...).
+    pub warnings: Vec<String>,
+    /// Templates, JMESPath expressions, resolved sources and the graph.
+    pub(crate) compiled: Arc<Compiled>,
+}
+
+impl Config {
+    /// The dependency graph (steps by index in file order).
+    pub fn graph(&self) -> &crate::graph::Graph {
+        &self.compiled.graph
+    }
+
+    /// The source a step calls, after resolving names and overrides (R5),
+    /// before its templates are rendered.
+    pub fn resolved_source(&self, step: usize) -> &SourceDef {
+        &self.compiled.resolved[step]
+    }
+
+    /// The index of the step called `name`.
+    pub fn step_index(&self, name: &str) -> Option<usize> {
+        self.flow.iter().position(|s| s.name == name)
+    }
+}
+
+/// A configuration that has been read and merged but not validated yet: the
+/// step between the files and a [`Config`]. Its plugin directories can be
+/// loaded before validation, so unknown provider types are reported together
+/// with every other problem.
+#[derive(Debug)]
+pub struct Draft {
+    /// The model as read (not validated).
+    pub config: Config,
+    problems: Vec<Problem>,
+}
+
+impl Draft {
+    /// Reads and merges `paths` left to right. Unreadable files and YAML
+    /// syntax errors of every file are reported together.
+    pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<Draft, FlowError> {
+        if paths.is_empty() {
+            return Err(FlowError::config(Problem::new(
+                "no configuration file given: name one or more YAML files",
+            )));
+        }
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        for p in paths {
+            match load::read_file(p.as_ref()) {
+                Ok(f) => files.push(f),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(FlowError::Config(problems));
+        }
+        let mut origins = Origins::default();
+        let mut merged = Value::Object(Map::new());
+        for f in &files {
+            if f.value.get("flow").is_some() {
+                origins.flow_file = Some(f.path.clone());
+                origins.name_lines = f.name_lines.clone();
+            }
+            if f.value.get("plugins").and_then(|p| p.get("dirs")).is_some() {
+                origins.plugins_file = Some(f.path.clone());
+            }
+            deep_merge(&mut merged, f.value.clone());
+        }
+        if origins.flow_file.is_none() {
+            origins.flow_file = files.last().map(|f| f.path.clone());
+        }
+        let root = match merged {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        let mut builder = ModelBuilder::new(&origins);
+        builder.check_top_level(&root);
+        let config = Config {
+            sources: builder.sources(root.get("sources")),
+            flow: builder.flow(root.get("flow")),
+            runner: builder.runner(root.get("runner")),
+            plugins: builder.plugins(root.get("plugins")),
+            files: files.into_iter().map(|f| f.path).collect(),
+            warnings: std::mem::take(&mut builder.warnings),
+            compiled: Arc::new(Compiled::default()),
+        };
+        Ok(Draft {
+            config,
+            problems: builder.problems,
+        })
+    }
+
+    /// Checks everything that can be checked without running a step and
+    /// compiles templates and expressions. With a registry, provider types are
+    /// checked too. Every problem is reported at once.
+    pub fn validate(self, registry: Option<&ProviderRegistry>) -> Result<Config, FlowError> {
+        let Draft {
+            mut config,
+            mut problems,
+        } = self;
+        match validate::compile(&config, registry) {
+            Ok(compiled) if problems.is_empty() => {
+                config.compiled = Arc::new(compiled);
+                Ok(config)
+            }
+            Ok(_) => Err(FlowError::Config(problems)),
+            Err(more) => {
+                problems.extend(more);
+                Err(FlowError::Config(problems))
+            }
+        }
+    }
+}
+
+/// Loads, merges (later files win) and validates configuration files. Provider
+/// types are checked when a runner is made, against its registry.
+pub fn load_yaml_files<P: AsRef<Path>>(paths: &[P]) -> Result<Config, FlowError> {
+    Draft::load(paths)?.validate(None)
+}

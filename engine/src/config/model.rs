@@ -1,0 +1,647 @@
+//! The typed configuration model (SPEC R2–R5, R9, R12) and its lenient
+//! construction from the merged value: every shape problem is collected.
+
+use crate::config::load::kind_of;
+use crate::error::Problem;
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+
+/// A named or inline provider configuration (SPEC R3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceDef {
+    /// The provider type, e.g. `rest`.
+    pub type_name: String,
+    /// The configuration mapping handed to the provider (after rendering).
+    pub configuration: Value,
+}
+
+impl SourceDef {
+    /// The definition as the mapping `{type, configuration}`.
+    pub fn to_value(&self) -> Value {
+        serde_json::json!({"type": self.type_name, "configuration": self.configuration})
+    }
+}
+
+/// The `source` field of a step (SPEC R5).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceRef {
+    /// A name from `sources`, or else a provider type with empty configuration.
+    Named(String),
+    /// An inline `{type, configuration}`.
+    Inline(SourceDef),
+    /// `{base, override}`: the override deep-merged into the base source.
+    Override {
+        /// The base source's name.
+        base: String,
+        /// The mapping merged into `{type, configuration}` of the base.
+        overrides: Value,
+    },
+}
+
+/// The `input` field of a step (SPEC R9).
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputSpec {
+    /// No payload.
+    None,
+    /// A string template (including the `value`/`template` of typed mappings).
+    Text(String),
+    /// A mapping or list whose strings are rendered.
+    Structured(Value),
+    /// A number or boolean passed as is.
+    Literal(Value),
+}
+
+/// How an output picks its value (SPEC R12).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutputKind {
+    /// The whole `data`.
+    Json,
+    /// A JMESPath expression over `data`.
+    JmesPath(String),
+    /// A template rendered with `result`, `meta`, `status`, ...
+    Template(String),
+}
+
+/// One output spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputSpec {
+    /// The output's name under `flows.STEP`.
+    pub name: String,
+    /// How the value is picked.
+    pub kind: OutputKind,
+    /// Marked `secret: true`: its value is masked wherever shown (R24).
+    pub secret: bool,
+}
+
+/// What happens when a step fails (SPEC R14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnError {
+    /// Halt the run.
+    Fail,
+    /// Skip everything that depends on the step.
+    Skip,
+    /// Let dependents run anyway.
+    Continue,
+}
+
+impl OnError {
+    /// Parses `fail`, `skip` or `continue`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "fail" => Some(OnError::Fail),
+            "skip" => Some(OnError::Skip),
+            "continue" => Some(OnError::Continue),
+            _ => None,
+        }
+    }
+
+    /// The policy's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnError::Fail => "fail",
+            OnError::Skip => "skip",
+            OnError::Continue => "continue",
+        }
+    }
+}
+
+/// One step of the flow (SPEC R4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepDef {
+    /// Unique name.
+    pub name: String,
+    /// Which provider configuration it calls.
+    pub source: SourceRef,
+    /// The payload spec.
+    pub input: InputSpec,
+    /// What it keeps.
+    pub output: Vec<OutputSpec>,
+    /// Explicit dependencies.
+    pub depends_on: Vec<String>,
+    /// The step's own policy, if set.
+    pub on_error: Option<OnError>,
+    /// Where the step is written: file and line, when known.
+    pub file: Option<PathBuf>,
+    /// 1-based line of the step's `name:`, when known.
+    pub line: Option<usize>,
+}
+
+impl StepDef {
+    /// A problem located at this step.
+    pub fn problem(&self, message: impl Into<String>) -> Problem {
+        Problem::new(message)
+            .in_file(self.file.clone())
+            .at_line(self.line)
+            .for_step(&self.name)
+    }
+}
+
+/// The `runner` section.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunnerConfig {
+    /// Most steps running at once (default 4).
+    pub max_workers: Option<usize>,
+    /// Default failure policy (default `fail`).
+    pub on_error: Option<OnError>,
+}
+
+/// The `plugins` section, with relative dirs already resolved.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PluginsConfig {
+    /// Directories to load plugin libraries from.
+    pub dirs: Vec<PathBuf>,
+}
+
+/// Where each part of the merged value came from.
+#[derive(Debug, Clone, Default)]
+pub struct Origins {
+    /// The file whose `flow` list won the merge.
+    pub flow_file: Option<PathBuf>,
+    /// The file whose `plugins.dirs` won the merge.
+    pub plugins_file: Option<PathBuf>,
+    /// Step-name lines in `flow_file`.
+    pub name_lines: std::collections::HashMap<String, usize>,
+}
+
+/// Builds the typed parts from the merged value, pushing every problem found.
+pub struct ModelBuilder<'a> {
+    /// Collected problems.
+    pub problems: Vec<Problem>,
+    /// Unknown top-level keys and similar.
+    pub warnings: Vec<String>,
+    origins: &'a Origins,
+}
+
+const TOP_LEVEL_KEYS: [&str; 4] = ["sources", "flow", "runner", "plugins"];
+
+impl<'a> ModelBuilder<'a> {
+    /// A builder that locates problems with `origins`.
+    pub fn new(origins: &'a Origins) -> Self {
+        ModelBuilder {
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            origins,
+        }
+    }
+
+    fn top_problem(&mut self, message: String) {
+        self.problems
+            .push(Problem::new(message).in_file(self.origins.flow_file.clone()));
+    }
+
+    /// Warns about unknown top-level keys.
+    pub fn check_top_level(&mut self, root: &Map<String, Value>) {
+        for key in root.keys() {
+            if !TOP_LEVEL_KEYS.contains(&key.as_str()) {
+                let hint = TOP_LEVEL_KEYS
+                    .iter()
+                    .find(|k| similar(k, key))
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                self.warnings.push(format!(
+                    "unknown top-level key `{key}` is ignored{hint}; known keys: sources, flow, runner, plugins"
+                ));
+            }
+        }
+    }
+
+    /// Reads `sources`.
+    pub fn sources(&mut self, value: Option<&Value>) -> IndexMap<String, SourceDef> {
+        let mut out = IndexMap::new();
+        match value {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(m)) => {
+                for (name, def) in m {
+                    match self.source_def(def) {
+                        Ok(d) => {
+                            out.insert(name.clone(), d);
+                        }
+                        Err(msg) => self.top_problem(format!("source '{name}': {msg}")),
+                    }
+                }
+            }
+            Some(other) => self.top_problem(format!(
+                "`sources` must be a mapping of names to sources, not {}",
+                kind_of(other)
+            )),
+        }
+        out
+    }
+
+    fn source_def(&self, def: &Value) -> Result<SourceDef, String> {
+        let m = def.as_object().ok_or_else(|| {
+            format!(
+                "must be a mapping {{type, configuration}}, not {}",
+                kind_of(def)
+            )
+        })?;
+        let type_name = match m.get("type") {
+            Some(Value::String(t)) if !t.is_empty() => t.clone(),
+            Some(other) => {
+                return Err(format!(
+                    "`type` must be a provider name, not {}",
+                    kind_of(other)
+                ))
+            }
+            None => return Err("`type` is required (the provider, e.g. `type: rest`)".into()),
+        };
+        let configuration = match m.get("configuration") {
+            None | Some(Value::Null) => Value::Object(Map::new()),
+            Some(v @ Value::Object(_)) => v.clone(),
+            Some(other) => {
+                return Err(format!(
+                    "`configuration` must be a mapping, not {}",
+                    kind_of(other)
+                ))
+            }
+        };
+        Ok(SourceDef {
+            type_name,
+            configuration,
+        })
+    }
+
+    /// Reads `runner`.
+    pub fn runner(&mut self, value: Option<&Value>) -> RunnerConfig {
+        let mut cfg = RunnerConfig::default();
+        let m = match value {
+            None | Some(Value::Null) => return cfg,
+            Some(Value::Object(m)) => m,
+            Some(other) => {
+                self.top_problem(format!(
+                    "`runner` must be a mapping, not {}",
+                    kind_of(other)
+                ));
+                return cfg;
+            }
+        };
+        match m.get("max_workers") {
+            None | Some(Value::Null) => {}
+            Some(v) => match v.as_u64().filter(|n| *n >= 1) {
+                Some(n) => cfg.max_workers = Some(n as usize),
+                None => self.top_problem(format!(
+                    "runner.max_workers must be an integer of 1 or more, not {v}"
+                )),
+            },
+        }
+        match m.get("on_error") {
+            None | Some(Value::Null) => {}
+            Some(v) => match v.as_str().and_then(OnError::parse) {
+                Some(p) => cfg.on_error = Some(p),
+                None => self.top_problem(format!(
+                    "runner.on_error must be fail, skip or continue, not {v}"
+                )),
+            },
+        }
+        cfg
+    }
+
+    /// Reads `plugins.dirs`, resolving relative paths against the file that names them.
+    pub fn plugins(&mut self, value: Option<&Value>) -> PluginsConfig {
+        let mut cfg = PluginsConfig::default();
+        let dirs = match value {
+            None | Some(Value::Null) => return cfg,
+            Some(Value::Object(m)) => m.get("dirs"),
+            Some(other) => {
+                self.top_problem(format!(
+                    "`plugins` must be a mapping with `dirs`, not {}",
+                    kind_of(other)
+                ));
+                return cfg;
+            }
+        };
+        let base = self
+            .origins
+            .plugins_file
+            .as_ref()
+            .and_then(|f| f.parent())
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default();
+        match dirs {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => {
+                for item in items {
+                    match item.as_str() {
+                        Some(d) => cfg.dirs.push(base.join(d)),
+                        None => self
+                            .top_problem(format!("plugins.dirs entries must be paths, not {item}")),
+                    }
+                }
+            }
+            Some(other) => self.top_problem(format!(
+                "plugins.dirs must be a list of directories, not {}",
+                kind_of(other)
+            )),
+        }
+        cfg
+    }
+
+    /// Reads `flow`.
+    pub fn flow(&mut self, value: Option<&Value>) -> Vec<StepDef> {
+        let items = match value {
+            None | Some(Value::Null) => {
+                self.top_problem("there is no `flow`: add a list of steps under `flow:`".into());
+                return Vec::new();
+            }
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                self.top_problem(format!(
+                    "`flow` must be a list of steps, not {}",
+                    kind_of(other)
+                ));
+                return Vec::new();
+            }
+        };
+        if items.is_empty() {
+            self.top_problem("`flow` is empty: add at least one step".into());
+        }
+        let mut steps = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if let Some(step) = self.step(i, item) {
+                steps.push(step);
+            }
+        }
+        steps
+    }
+
+    fn step(&mut self, index: usize, item: &Value) -> Option<StepDef> {
+        let file = self.origins.flow_file.clone();
+        let Some(m) = item.as_object() else {
+            self.problems.push(
+                Problem::new(format!(
+                    "flow entry #{} must be a mapping with name and source, not {}",
+                    index + 1,
+                    kind_of(item)
+                ))
+                .in_file(file),
+            );
+            return None;
+        };
+        let name = match m.get("name") {
+            Some(Value::String(n)) if !n.is_empty() => n.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => {
+                self.problems.push(
+                    Problem::new(format!(
+                        "flow entry #{} has no `name` (every step needs a unique name)",
+                        index + 1
+                    ))
+                    .in_file(file),
+                );
+                return None;
+            }
+        };
+        let line = self.origins.name_lines.get(&name).copied();
+        let mut step = StepDef {
+            name,
+            source: SourceRef::Named(String::new()),
+            input: InputSpec::None,
+            output: Vec::new(),
+            depends_on: Vec::new(),
+            on_error: None,
+            file,
+            line,
+        };
+        let mut problems = Vec::new();
+        for key in m.keys() {
+            if ![
+                "name",
+                "source",
+                "input",
+                "output",
+                "depends_on",
+                "on_error",
+            ]
+            .contains(&key.as_str())
+            {
+                self.warnings.push(format!(
+                    "step '{}': unknown field `{key}` is ignored",
+                    step.name
+                ));
+            }
+        }
+        match self.source_ref(m.get("source")) {
+            Ok(s) => step.source = s,
+            Err(msg) => problems.push(msg),
+        }
+        match input_spec(m.get("input")) {
+            Ok(i) => step.input = i,
+            Err(msg) => problems.push(msg),
+        }
+        match m.get("output") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(specs)) => {
+                for (i, spec) in specs.iter().enumerate() {
+                    match output_spec(spec) {
+                        Ok(o) => step.output.push(o),
+                        Err(msg) => problems.push(format!("output #{}: {msg}", i + 1)),
+                    }
+                }
+            }
+            Some(other) => problems.push(format!(
+                "`output` must be a list of {{name, type, value}}, not {}",
+                kind_of(other)
+            )),
+        }
+        match m.get("depends_on") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) => step.depends_on.push(s.clone()),
+            Some(Value::Array(items)) => {
+                for d in items {
+                    match d.as_str() {
+                        Some(s) => step.depends_on.push(s.to_string()),
+                        None => problems
+                            .push(format!("`depends_on` entries must be step names, not {d}")),
+                    }
+                }
+            }
+            Some(other) => problems.push(format!(
+                "`depends_on` must be a list of step names, not {}",
+                kind_of(other)
+            )),
+        }
+        match m.get("on_error") {
+            None | Some(Value::Null) => {}
+            Some(v) => match v.as_str().and_then(OnError::parse) {
+                Some(p) => step.on_error = Some(p),
+                None => problems.push(format!("unknown on_error {v}: use fail, skip or continue")),
+            },
+        }
+        for msg in problems {
+            self.problems.push(step.problem(msg));
+        }
+        Some(step)
+    }
+
+    fn source_ref(&self, value: Option<&Value>) -> Result<SourceRef, String> {
+        match value {
+            None | Some(Value::Null) => Err(
+                "`source` is required: a source name, a provider type, or {type, configuration}"
+                    .into(),
+            ),
+            Some(Value::String(s)) if !s.is_empty() => Ok(SourceRef::Named(s.clone())),
+            Some(Value::Object(m)) if m.contains_key("base") => {
+                let base = m
+                    .get("base")
+                    .and_then(Value::as_str)
+                    .ok_or("`source.base` must be the name of a source")?
+                    .to_string();
+                let overrides = match m.get("override") {
+                    None | Some(Value::Null) => Value::Object(Map::new()),
+                    Some(v @ Value::Object(_)) => v.clone(),
+                    Some(other) => {
+                        return Err(format!(
+                            "`source.override` must be a mapping, not {}",
+                            kind_of(other)
+                        ))
+                    }
+                };
+                Ok(SourceRef::Override { base, overrides })
+            }
+            Some(v @ Value::Object(_)) => self
+                .source_def(v)
+                .map(SourceRef::Inline)
+                .map_err(|m| format!("inline source {m}")),
+            Some(other) => Err(format!(
+                "`source` must be a name or a mapping, not {}",
+                kind_of(other)
+            )),
+        }
+    }
+}
+
+fn input_spec(value: Option<&Value>) -> Result<InputSpec, String> {
+    Ok(match value {
+        None | Some(Value::Null) => InputSpec::None,
+        Some(Value::String(s)) => InputSpec::Text(s.clone()),
+        Some(v @ (Value::Bool(_) | Value::Number(_))) => InputSpec::Literal(v.clone()),
+        Some(Value::Object(m)) => match m.get("type").and_then(Value::as_str) {
+            Some(t @ ("parameter" | "value")) => InputSpec::Text(field_text(m, "value", t)?),
+            Some(t @ ("filter" | "body" | "template")) => {
+                InputSpec::Text(field_text(m, "template", t)?)
+            }
+            _ => InputSpec::Structured(Value::Object(m.clone())),
+        },
+        Some(v @ Value::Array(_)) => InputSpec::Structured(v.clone()),
+    })
+}
+
+fn field_text(m: &Map<String, Value>, field: &str, kind: &str) -> Result<String, String> {
+    match m.get(field) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::Null) | None => Err(format!("an input of type `{kind}` needs `{field}`")),
+        Some(other) => Ok(other.to_string()),
+    }
+}
+
+fn output_spec(spec: &Value) -> Result<OutputSpec, String> {
+    let m = spec.as_object().ok_or_else(|| {
+        format!(
+            "must be a mapping {{name, type, value}}, not {}",
+            kind_of(spec)
+        )
+    })?;
+    let name = match m.get("name") {
+        Some(Value::String(n)) if !n.is_empty() => n.clone(),
+        _ => return Err("has no `name`".into()),
+    };
+    let value = m.get("value");
+    let value_text = || match value {
+        Some(Value::String(s)) => Ok(s.clone()),
+        _ => Err(format!("output '{name}' needs a `value` (a string)")),
+    };
+    let kind = match m
+        .get("type")
+        .and_then(|t| t.as_str().map(str::to_string).or(Some(t.to_string())))
+    {
+        Some(t) if t == "json" => OutputKind::Json,
+        Some(t) if t == "jmespath" => OutputKind::JmesPath(value_text()?),
+        Some(t) if t == "template" => OutputKind::Template(value_text()?),
+        Some(t) if t == "null" => implicit_kind(value),
+        Some(t) => {
+            return Err(format!(
+                "output '{name}' has unknown type {t:?}: use json, jmespath or template"
+            ))
+        }
+        None => implicit_kind(value),
+    };
+    let secret = m.get("secret").and_then(Value::as_bool).unwrap_or(false);
+    Ok(OutputSpec { name, kind, secret })
+}
+
+fn implicit_kind(value: Option<&Value>) -> OutputKind {
+    match value {
+        Some(Value::String(s)) if s.contains("{{") => OutputKind::Template(s.clone()),
+        _ => OutputKind::Json,
+    }
+}
+
+/// True when two keys differ by at most one edit or only in case.
+fn similar(a: &str, b: &str) -> bool {
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()] <= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn input_forms() {
+        assert_eq!(input_spec(None).unwrap(), InputSpec::None);
+        assert_eq!(
+            input_spec(Some(&json!("x"))).unwrap(),
+            InputSpec::Text("x".into())
+        );
+        assert_eq!(
+            input_spec(Some(&json!({"type": "value", "value": "v"}))).unwrap(),
+            InputSpec::Text("v".into())
+        );
+        assert_eq!(
+            input_spec(Some(&json!({"type": "body", "template": "t"}))).unwrap(),
+            InputSpec::Text("t".into())
+        );
+        assert_eq!(
+            input_spec(Some(&json!(3))).unwrap(),
+            InputSpec::Literal(json!(3))
+        );
+        assert!(matches!(
+            input_spec(Some(&json!({"a": 1}))).unwrap(),
+            InputSpec::Structured(_)
+        ));
+        assert!(input_spec(Some(&json!({"type": "parameter"}))).is_err());
+    }
+
+    #[test]
+    fn output_forms() {
+        let o = output_spec(&json!({"name": "a"})).unwrap();
+        assert_eq!(o.kind, OutputKind::Json);
+        let o = output_spec(&json!({"name": "a", "value": "{{ result.x }}"})).unwrap();
+        assert_eq!(o.kind, OutputKind::Template("{{ result.x }}".into()));
+        let o = output_spec(&json!({"name": "a", "type": "jmespath", "value": "x"})).unwrap();
+        assert_eq!(o.kind, OutputKind::JmesPath("x".into()));
+        assert!(output_spec(&json!({"type": "json"})).is_err());
+        assert!(output_spec(&json!({"name": "a", "type": "xml"})).is_err());
+    }
+
+    #[test]
+    fn typos_are_similar() {
+        assert!(similar("sources", "soruces"));
+        assert!(similar("flow", "flows"));
+        assert!(!similar("flow", "banana"));
+    }
+}

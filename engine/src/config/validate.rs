@@ -1,0 +1,178 @@
+//! Validation (SPEC R6): source resolution, provider types, templates,
+//! JMESPath, dependencies and cycles, all problems at once. What it compiles is
+//! kept for the run, so nothing is parsed twice.
+
+use super::load::deep_merge;
+use super::model::{InputSpec, OutputKind, SourceDef, SourceRef, StepDef};
+use super::Config;
+use crate::error::Problem;
+use crate::graph::Graph;
+use crate::output::{self, JmesPaths};
+use crate::registry::ProviderRegistry;
+use crate::template::{self, Templates};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// What validation compiled: kept in the [`Config`] for the run.
+#[derive(Debug, Default)]
+pub struct Compiled {
+    /// Every template of the flow.
+    pub templates: Templates,
+    /// Every JMESPath output expression.
+    pub jmespaths: JmesPaths,
+    /// Each step's source after resolution (R5), by step index.
+    pub resolved: Vec<Arc<SourceDef>>,
+    /// The dependency graph.
+    pub graph: Graph,
+}
+
+/// Calls `f` on every string inside a JSON value.
+fn each_string<'a>(value: &'a Value, f: &mut dyn FnMut(&'a str)) {
+    match value {
+        Value::String(s) => f(s),
+        Value::Array(items) => items.iter().for_each(|v| each_string(v, f)),
+        Value::Object(m) => m.values().for_each(|v| each_string(v, f)),
+        _ => {}
+    }
+}
+
+/// The template strings of one step, with its resolved source's configuration.
+fn step_templates<'a>(step: &'a StepDef, source: &'a SourceDef) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut push = |s: &'a str| {
+        if template::is_template(s) {
+            out.push(s);
+        }
+    };
+    match &step.input {
+        InputSpec::Text(s) => push(s),
+        InputSpec::Structured(v) => each_string(v, &mut push),
+        InputSpec::None | InputSpec::Literal(_) => {}
+    }
+    each_string(&source.configuration, &mut push);
+    for o in &step.output {
+        if let OutputKind::Template(s) = &o.kind {
+            push(s);
+        }
+    }
+    out
+}
+
+fn resolve(config: &Config, step: &StepDef, problems: &mut Vec<Problem>) -> SourceDef {
+    let fallback = |name: &str| SourceDef {
+        type_name: name.to_string(),
+        configuration: Value::Object(Default::default()),
+    };
+    match &step.source {
+        SourceRef::Named(name) => config
+            .sources
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| fallback(name)),
+        SourceRef::Inline(def) => def.clone(),
+        SourceRef::Override { base, overrides } => match config.sources.get(base) {
+            Some(def) => {
+                let mut merged = def.to_value();
+                deep_merge(&mut merged, overrides.clone());
+                let type_name = merged
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&def.type_name)
+                    .to_string();
+                let configuration = match merged.get("configuration") {
+                    Some(c @ Value::Object(_)) => c.clone(),
+                    _ => {
+                        problems.push(step.problem("`override.configuration` must be a mapping"));
+                        def.configuration.clone()
+                    }
+                };
+                SourceDef {
+                    type_name,
+                    configuration,
+                }
+            }
+            None => {
+                let known = config
+                    .sources
+                    .keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                problems.push(step.problem(format!(
+                    "`source.base` '{base}' names no source (sources: {known})"
+                )));
+                fallback("")
+            }
+        },
+    }
+}
+
+/// Validates the model and compiles what the run needs.
+pub fn compile(
+    config: &Config,
+    registry: Option<&ProviderRegistry>,
+) -> Result<Compiled, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut compiled = Compiled::default();
+    let mut seen: HashMap<&str, &StepDef> = HashMap::new();
+    let mut bad_templates: HashSet<String> = HashSet::new();
+    let mut references = Vec::with_capacity(config.flow.len());
+    for step in &config.flow {
+        if let Some(first) = seen.insert(step.name.as_str(), step) {
+            let at = first
+                .line
+                .map(|l| format!(" (first defined at line {l})"))
+                .unwrap_or_default();
+            problems.push(step.problem(format!(
+                "duplicate step name '{}'{at}: step names must be unique",
+                step.name
+            )));
+        }
+        let source = resolve(config, step, &mut problems);
+        if let Some(registry) = registry {
+            if !source.type_name.is_empty() && !registry.knows(&source.type_name) {
+                problems.push(step.problem(registry.unknown_type_message(&source.type_name)));
+            }
+        }
+        let mut refs = Vec::new();
+        for src in step_templates(step, &source) {
+            if bad_templates.contains(src) {
+                continue;
+            }
+            if let Err(msg) = compiled.templates.compile(src) {
+                bad_templates.insert(src.to_string());
+                problems.push(step.problem(msg));
+            }
+            for r in template::references(src) {
+                if !refs.contains(&r) {
+                    refs.push(r);
+                }
+            }
+        }
+        references.push(refs);
+        for o in &step.output {
+            if let OutputKind::JmesPath(expr) = &o.kind {
+                if compiled.jmespaths.contains_key(expr) {
+                    continue;
+                }
+                match output::compile(expr) {
+                    Ok(c) => {
+                        compiled.jmespaths.insert(expr.clone(), Arc::new(c));
+                    }
+                    Err(msg) => problems.push(step.problem(format!("output '{}': {msg}", o.name))),
+                }
+            }
+        }
+        compiled.resolved.push(Arc::new(source));
+    }
+    match Graph::build(&config.flow, &references) {
+        Ok(g) => compiled.graph = g,
+        Err(more) => problems.extend(more),
+    }
+    if problems.is_empty() {
+        Ok(compiled)
+    } else {
+        Err(problems)
+    }
+}

@@ -1,0 +1,54 @@
+//! Payload building (SPEC R9): a step's `input` rendered into what its provider gets.
+
+use crate::config::InputSpec;
+use crate::template::Templates;
+use flowtoy_plugin_api::Payload;
+use serde_json::Value;
+
+/// Renders a step's input into its payload.
+pub fn build_payload(
+    input: &InputSpec,
+    templates: &Templates,
+    ctx: &minijinja::Value,
+) -> Result<Payload, String> {
+    Ok(match input {
+        InputSpec::None => None,
+        InputSpec::Text(src) => Some(Value::String(templates.render(src, ctx)?)),
+        InputSpec::Structured(v) => Some(templates.render_value(v, ctx)?),
+        InputSpec::Literal(v) => Some(v.clone()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flows::FlowStore;
+    use crate::template::BaseContext;
+    use serde_json::json;
+    use std::sync::Arc;
+
+    #[test]
+    fn each_input_form() {
+        let store = Arc::new(FlowStore::new());
+        store.insert("a", json!({"x": 5}).as_object().unwrap().clone());
+        let ctx = BaseContext::new(store, &json!({})).with(vec![]);
+        let mut t = Templates::new();
+        for src in ["{{ flows.a.x }}", "n={{ flows.a.x + 1 }}"] {
+            t.compile(src).unwrap();
+        }
+        assert_eq!(build_payload(&InputSpec::None, &t, &ctx).unwrap(), None);
+        assert_eq!(
+            build_payload(&InputSpec::Text("{{ flows.a.x }}".into()), &t, &ctx).unwrap(),
+            Some(json!("5"))
+        );
+        let structured = InputSpec::Structured(json!({"k": ["n={{ flows.a.x + 1 }}", 2]}));
+        assert_eq!(
+            build_payload(&structured, &t, &ctx).unwrap(),
+            Some(json!({"k": ["n=6", 2]}))
+        );
+        assert_eq!(
+            build_payload(&InputSpec::Literal(json!(true)), &t, &ctx).unwrap(),
+            Some(json!(true))
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! Output extraction (SPEC R12): what a step keeps from its provider's result.
+
+use crate::config::{OutputKind, OutputSpec};
+use crate::flows::StepOutputs;
+use crate::template::{BaseContext, Templates};
+use flowtoy_plugin_api::ProviderResult;
+use jmespath::Expression;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// JMESPath expressions of a flow, compiled once.
+pub type JmesPaths = HashMap<String, Arc<Expression<'static>>>;
+
+/// Evaluates a compiled expression over `data`; no match is `null`.
+pub fn search(expr: &Expression<'_>, data: &Value) -> Result<Value, String> {
+    let found = expr.search(data).map_err(|e| e.to_string())?;
+    serde_json::to_value(&*found).map_err(|e| e.to_string())
+}
+
+/// Compiles one expression, with a message that says what is wrong.
+pub fn compile(expr: &str) -> Result<Expression<'static>, String> {
+    jmespath::compile(expr)
+        .map_err(|e| format!("JMESPath expression `{expr}` does not parse: {}", e.reason))
+}
+
+/// Picks the outputs of a step from its result.
+pub fn extract(
+    specs: &[OutputSpec],
+    result: &ProviderResult,
+    templates: &Templates,
+    paths: &JmesPaths,
+    base: &BaseContext,
+) -> Result<StepOutputs, String> {
+    let mut outputs = StepOutputs::new();
+    for spec in specs {
+        let value = match &spec.kind {
+            OutputKind::Json => result.data.clone(),
+            OutputKind::JmesPath(expr) => {
+                let found = match paths.get(expr) {
+                    Some(compiled) => search(compiled, &result.data),
+                    None => compile(expr).and_then(|c| search(&c, &result.data)),
+                };
+                found.map_err(|e| format!("output '{}': {e}", spec.name))?
+            }
+            OutputKind::Template(src) => {
+                let json = result.to_json();
+                let ctx = base.with(vec![
+                    ("result", minijinja::Value::from_serialize(&result.data)),
+                    ("meta", minijinja::Value::from_serialize(&json["meta"])),
+                    ("status", minijinja::Value::from_serialize(&json["status"])),
+                ]);
+                Value::String(
+                    templates
+                        .render(src, &ctx)
+                        .map_err(|e| format!("output '{}': {e}", spec.name))?,
+                )
+            }
+        };
+        outputs.insert(spec.name.clone(), value);
+    }
+    Ok(outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flows::FlowStore;
+    use serde_json::json;
+
+    fn spec(name: &str, kind: OutputKind) -> OutputSpec {
+        OutputSpec {
+            name: name.into(),
+            kind,
+            secret: false,
+        }
+    }
+
+    #[test]
+    fn every_output_type() {
+        let result = ProviderResult::ok(json!({"users": [{"name": "ann"}, {"name": "bo"}]}))
+            .with_meta("m", json!(7));
+        let specs = vec![
+            spec("all", OutputKind::Json),
+            spec("names", OutputKind::JmesPath("users[].name".into())),
+            spec("none", OutputKind::JmesPath("nothing.here".into())),
+            spec(
+                "t",
+                OutputKind::Template(
+                    "{{ result.users[1].name }}/{{ meta.m }}/{{ status.success }}".into(),
+                ),
+            ),
+        ];
+        let mut templates = Templates::new();
+        templates
+            .compile("{{ result.users[1].name }}/{{ meta.m }}/{{ status.success }}")
+            .unwrap();
+        let base = BaseContext::new(Arc::new(FlowStore::new()), &json!({}));
+        let out = extract(&specs, &result, &templates, &JmesPaths::new(), &base).unwrap();
+        assert_eq!(out["all"], result.data);
+        assert_eq!(out["names"], json!(["ann", "bo"]));
+        assert_eq!(out["none"], Value::Null);
+        // Jinja prints booleans the Python way.
+        assert_eq!(out["t"], json!("bo/7/True"));
+    }
+
+    #[test]
+    fn bad_expression_is_explained() {
+        assert!(compile("a[").unwrap_err().contains("does not parse"));
+    }
+}

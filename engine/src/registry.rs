@@ -1,0 +1,172 @@
+//! The provider registry: built-in providers, plugins loaded from libraries,
+//! and providers registered in-process by an embedding program (SPEC R21, R23).
+
+use flowtoy_plugin_api::{ProviderInfo, ProviderType};
+use indexmap::IndexMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where a provider type comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderOrigin {
+    /// Compiled into flowtoy.
+    BuiltIn,
+    /// Loaded from this shared library.
+    Library(PathBuf),
+    /// Registered by the embedding program.
+    InProcess,
+}
+
+impl fmt::Display for ProviderOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProviderOrigin::BuiltIn => f.write_str("built-in"),
+            ProviderOrigin::Library(p) => write!(f, "{}", p.display()),
+            ProviderOrigin::InProcess => f.write_str("in-process"),
+        }
+    }
+}
+
+/// A provider type with its description and origin.
+#[derive(Clone)]
+pub struct RegisteredProvider {
+    /// The factory.
+    pub provider: Arc<dyn ProviderType>,
+    /// Name, description, version (asked once, at registration).
+    pub info: ProviderInfo,
+    /// Where it comes from.
+    pub origin: ProviderOrigin,
+}
+
+impl fmt::Debug for RegisteredProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegisteredProvider")
+            .field("info", &self.info)
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+/// A plugin library that could not be loaded, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLibrary {
+    /// The library file.
+    pub path: PathBuf,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// Every provider type a run can use, by name.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderRegistry {
+    types: IndexMap<String, RegisteredProvider>,
+    /// Libraries that failed to load; they matter only if a needed type is missing.
+    pub broken: Vec<BrokenLibrary>,
+    /// Things worth telling the user (a plugin replacing a built-in, ...).
+    pub warnings: Vec<String>,
+}
+
+impl ProviderRegistry {
+    /// An empty registry.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// A registry holding the built-in `env`, `process` and `rest` providers.
+    pub fn with_builtins() -> Self {
+        let mut r = Self::empty();
+        r.add(
+            Arc::new(flowtoy_provider_env::EnvProviderType),
+            ProviderOrigin::BuiltIn,
+        );
+        r.add(
+            Arc::new(flowtoy_provider_process::ProcessProviderType),
+            ProviderOrigin::BuiltIn,
+        );
+        r.add(
+            Arc::new(flowtoy_provider_rest::RestProviderType),
+            ProviderOrigin::BuiltIn,
+        );
+        r
+    }
+
+    /// Registers a provider type in-process (no shared library); it replaces a
+    /// type of the same name.
+    pub fn register(&mut self, provider: Arc<dyn ProviderType>) {
+        self.add(provider, ProviderOrigin::InProcess);
+    }
+
+    /// Adds a provider type with its origin, replacing one of the same name.
+    /// Returns the entry it replaced.
+    pub fn add(
+        &mut self,
+        provider: Arc<dyn ProviderType>,
+        origin: ProviderOrigin,
+    ) -> Option<RegisteredProvider> {
+        let info = provider.info();
+        let name = info.name.clone();
+        self.types.insert(
+            name,
+            RegisteredProvider {
+                provider,
+                info,
+                origin,
+            },
+        )
+    }
+
+    /// The provider type called `name`.
+    pub fn get(&self, name: &str) -> Option<&RegisteredProvider> {
+        self.types.get(name)
+    }
+
+    /// True when `name` is provided.
+    pub fn knows(&self, name: &str) -> bool {
+        self.types.contains_key(name)
+    }
+
+    /// Every provider type, in registration order.
+    pub fn iter(&self) -> impl Iterator<Item = &RegisteredProvider> {
+        self.types.values()
+    }
+
+    /// The message for a type nobody provides, naming broken libraries that
+    /// might have provided it.
+    pub fn unknown_type_message(&self, name: &str) -> String {
+        let known = self
+            .types
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut msg = format!(
+            "provider type '{name}' is not built in and no loaded plugin provides it (known types: {known}); \
+             name a source from `sources`, fix the type, or add the plugin's directory with --plugin-dir"
+        );
+        for b in &self.broken {
+            msg.push_str(&format!(
+                "; plugin library {} failed to load: {}",
+                b.path.display(),
+                b.reason
+            ));
+        }
+        msg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_are_there() {
+        let r = ProviderRegistry::with_builtins();
+        let names: Vec<_> = r.iter().map(|p| p.info.name.as_str()).collect();
+        assert_eq!(names, ["env", "process", "rest"]);
+        assert!(r.iter().all(|p| p.origin == ProviderOrigin::BuiltIn));
+        assert!(r
+            .unknown_type_message("nope")
+            .contains("known types: env, process, rest"));
+    }
+}

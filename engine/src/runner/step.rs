@@ -1,0 +1,130 @@
+//! Running one step: render input and configuration, call the provider
+//! (panics caught), check its result, pick the outputs (SPEC R8–R12).
+
+use super::Shared;
+use crate::flows::StepOutputs;
+use crate::template::{self, payload_extras};
+use crate::{input, output};
+use flowtoy_plugin_api::{CallContext, ProviderResult};
+use serde_json::Value;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Meta keys whose values are hidden (SPEC R10), matched case-insensitively.
+const SECRET_META_KEYS: [&str; 5] = ["password", "secret", "token", "bind_password", "pw"];
+
+/// Replaces the values of secret-looking meta keys by `"<redacted>"`, at any depth.
+pub fn redact_meta(meta: &mut serde_json::Map<String, Value>) {
+    for (key, value) in meta.iter_mut() {
+        let lower = key.to_lowercase();
+        if SECRET_META_KEYS.iter().any(|k| lower.contains(k)) {
+            *value = Value::String("<redacted>".into());
+        } else if let Value::Object(inner) = value {
+            redact_meta(inner);
+        }
+    }
+}
+
+/// The text of a panic payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+fn has_template(value: &Value) -> bool {
+    match value {
+        Value::String(s) => template::is_template(s),
+        Value::Array(items) => items.iter().any(has_template),
+        Value::Object(m) => m.values().any(has_template),
+        _ => false,
+    }
+}
+
+/// The error of a failed result (R10).
+fn failure_message(result: &ProviderResult) -> String {
+    if result.status.notes.is_empty() {
+        match result.status.code {
+            Some(code) => format!("provider reported failure (code={code})"),
+            None => "provider reported failure (code=None)".to_string(),
+        }
+    } else {
+        result.status.notes.join("; ")
+    }
+}
+
+/// Runs step `index` to its outputs or its error message.
+pub fn execute(shared: &Shared, index: usize) -> Result<StepOutputs, String> {
+    let config = &shared.config;
+    let compiled = &config.compiled;
+    let step = &config.flow[index];
+    let templates = &compiled.templates;
+    let plain = shared.base.with(Vec::new());
+    let payload = input::build_payload(&step.input, templates, &plain)?;
+    let source = &compiled.resolved[index];
+    let configuration = if has_template(&source.configuration) {
+        let ctx = shared.base.with(payload_extras(&payload));
+        templates.render_value(&source.configuration, &ctx)?
+    } else {
+        source.configuration.clone()
+    };
+    let registered = shared
+        .registry
+        .get(&source.type_name)
+        .ok_or_else(|| shared.registry.unknown_type_message(&source.type_name))?;
+    let kind = &registered.info.name;
+    let provider = catch_unwind(AssertUnwindSafe(|| {
+        registered.provider.create(&configuration)
+    }))
+    .map_err(|p| {
+        format!(
+            "provider '{kind}' panicked while starting: {}",
+            panic_message(&*p)
+        )
+    })?
+    .map_err(|e| format!("provider '{kind}' rejected its configuration: {e}"))?;
+    let call_ctx = CallContext::new(&step.name, shared.cancel.flag());
+    let mut result = catch_unwind(AssertUnwindSafe(|| provider.call(&payload, &call_ctx)))
+        .map_err(|p| format!("provider '{kind}' panicked: {}", panic_message(&*p)))??;
+    redact_meta(&mut result.meta);
+    if !result.status.success {
+        return Err(failure_message(&result));
+    }
+    output::extract(
+        &step.output,
+        &result,
+        templates,
+        &compiled.jmespaths,
+        &shared.base,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secret_meta_is_redacted_at_any_depth() {
+        let mut meta = json!({"Password": "x", "api_TOKEN": "y", "stderr": "ok", "headers": {"x-pw": "z", "a": "b"}})
+            .as_object()
+            .unwrap()
+            .clone();
+        redact_meta(&mut meta);
+        assert_eq!(
+            Value::Object(meta),
+            json!({"Password": "<redacted>", "api_TOKEN": "<redacted>", "stderr": "ok", "headers": {"x-pw": "<redacted>", "a": "b"}})
+        );
+    }
+
+    #[test]
+    fn failure_messages() {
+        let mut r = ProviderResult::failed("a");
+        r.status.notes.push("b".into());
+        assert_eq!(failure_message(&r), "a; b");
+        r.status.notes.clear();
+        r.status.code = Some(3);
+        assert_eq!(failure_message(&r), "provider reported failure (code=3)");
+    }
+}

@@ -1,0 +1,359 @@
+//! Templates (SPEC R7–R8a): a strict minijinja environment holding every
+//! template of the flow compiled once, the render context, and the scan for
+//! `flows.NAME` references that makes implicit dependencies.
+
+use crate::flows::FlowStore;
+use minijinja::value::{Enumerator, Object, ObjectRepr};
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
+use regex::Regex;
+use std::sync::{Arc, OnceLock};
+
+/// True when a string holds template syntax (`{{` or `{%`); other strings are
+/// used untouched.
+pub fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+/// The step names a template refers to as `flows.NAME`, `flows["NAME"]` or
+/// `flows['NAME']` (SPEC R8a).
+pub fn references(text: &str) -> Vec<String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(
+            r#"\bflows\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(?:"([^"]*)"|'([^']*)')\s*\])"#,
+        )
+        .expect("the reference pattern is valid")
+    });
+    let mut out: Vec<String> = Vec::new();
+    for c in re.captures_iter(text) {
+        if let Some(m) = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(3)) {
+            let name = m.as_str().to_string();
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+/// Every template of a flow, compiled once and rendered many times.
+#[derive(Debug)]
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Templates {
+    /// A strict environment with the filters of SPEC R7 (`fromjson` added to
+    /// minijinja's built-ins).
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_keep_trailing_newline(true);
+        env.add_filter("fromjson", fromjson);
+        Templates { env }
+    }
+
+    /// Compiles `source` (once); a syntax error comes back as a message.
+    pub fn compile(&mut self, source: &str) -> Result<(), String> {
+        if self.env.get_template(source).is_ok() {
+            return Ok(());
+        }
+        self.env
+            .add_template_owned(source.to_string(), source.to_string())
+            .map_err(|e| {
+                format!(
+                    "template {} does not parse: {}",
+                    quote(source),
+                    e.detail().unwrap_or(&e.to_string())
+                )
+            })
+    }
+
+    /// Renders a string: templates through the environment, other strings as they are.
+    pub fn render(&self, source: &str, ctx: &Value) -> Result<String, String> {
+        if !is_template(source) {
+            return Ok(source.to_string());
+        }
+        let result = match self.env.get_template(source) {
+            Ok(t) => t.render(ctx),
+            Err(_) => self.env.render_str(source, ctx),
+        };
+        result.map_err(|e| explain(source, ctx, &e, self))
+    }
+
+    /// Renders every string inside a JSON value, recursively (R8, R9).
+    pub fn render_value(
+        &self,
+        value: &serde_json::Value,
+        ctx: &Value,
+    ) -> Result<serde_json::Value, String> {
+        use serde_json::Value as J;
+        Ok(match value {
+            J::String(s) if is_template(s) => J::String(self.render(s, ctx)?),
+            J::Array(items) => J::Array(
+                items
+                    .iter()
+                    .map(|v| self.render_value(v, ctx))
+                    .collect::<Result<_, _>>()?,
+            ),
+            J::Object(m) => J::Object(
+                m.iter()
+                    .map(|(k, v)| Ok((k.clone(), self.render_value(v, ctx)?)))
+                    .collect::<Result<_, String>>()?,
+            ),
+            other => other.clone(),
+        })
+    }
+}
+
+fn fromjson(text: &str) -> Result<Value, Error> {
+    serde_json::from_str::<serde_json::Value>(text)
+        .map(|v| Value::from_serialize(&v))
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!("fromjson: not valid JSON: {e}"),
+            )
+        })
+}
+
+fn quote(source: &str) -> String {
+    const MAX: usize = 80;
+    if source.chars().count() > MAX {
+        format!("`{}…`", source.chars().take(MAX).collect::<String>())
+    } else {
+        format!("`{source}`")
+    }
+}
+
+/// A render error as a message; an undefined value is named (SPEC R7).
+fn explain(source: &str, ctx: &Value, err: &Error, templates: &Templates) -> String {
+    if err.kind() == ErrorKind::UndefinedError {
+        if let Some(name) = first_undefined(source, ctx, templates) {
+            return format!("undefined variable '{name}' in template {}", quote(source));
+        }
+    }
+    let detail = err
+        .detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| err.kind().to_string());
+    format!("template {} failed: {detail}", quote(source))
+}
+
+/// The first dotted name in the template that does not resolve in `ctx`.
+fn first_undefined(source: &str, ctx: &Value, templates: &Templates) -> Option<String> {
+    let tmpl = templates.env.get_template(source).ok().or_else(|| None)?;
+    let mut names: Vec<String> = tmpl.undeclared_variables(true).into_iter().collect();
+    names.sort();
+    for name in names {
+        let mut current = ctx.clone();
+        let mut path = Vec::new();
+        for part in name.split('.') {
+            path.push(part);
+            match current.get_attr(part) {
+                Ok(v) if !v.is_undefined() => current = v,
+                _ => return Some(path.join(".")),
+            }
+        }
+    }
+    None
+}
+
+/// `flows` as templates see it: a read-only view of the live [`FlowStore`].
+#[derive(Debug)]
+pub struct FlowsView(pub Arc<FlowStore>);
+
+impl Object for FlowsView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let outputs = self.0.get(key.as_str()?)?;
+        Some(Value::from_serialize(&*outputs))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.0.names().into_iter().map(Value::from).collect())
+    }
+}
+
+/// The parts of the context every template of a run shares (SPEC R8).
+#[derive(Debug, Clone)]
+pub struct BaseContext {
+    /// `flows`.
+    pub flows: Value,
+    /// `sources`.
+    pub sources: Value,
+    /// `env`.
+    pub env: Value,
+}
+
+impl BaseContext {
+    /// A context over the live `flows` with the given `sources` and the
+    /// process environment.
+    pub fn new(flows: Arc<FlowStore>, sources: &serde_json::Value) -> Self {
+        let env: serde_json::Map<String, serde_json::Value> = std::env::vars()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+        BaseContext {
+            flows: Value::from_object(FlowsView(flows)),
+            sources: Value::from_serialize(sources),
+            env: Value::from_serialize(&env),
+        }
+    }
+
+    /// The context with extra names (`input`, `result`, ...).
+    pub fn with(&self, extras: Vec<(&'static str, Value)>) -> Value {
+        let base = [
+            ("flows", self.flows.clone()),
+            ("sources", self.sources.clone()),
+            ("env", self.env.clone()),
+        ];
+        Value::from_iter(base.into_iter().chain(extras))
+    }
+}
+
+/// The payload names of R8: `input`, `raw`, `json` and `jmespath()`.
+pub fn payload_extras(payload: &Option<serde_json::Value>) -> Vec<(&'static str, Value)> {
+    let raw = match payload {
+        None => String::new(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    };
+    let json: serde_json::Value = match payload {
+        Some(serde_json::Value::String(s)) => {
+            serde_json::from_str(s).unwrap_or(serde_json::Value::Null)
+        }
+        Some(v) => v.clone(),
+        None => serde_json::Value::Null,
+    };
+    let input = payload
+        .as_ref()
+        .map(Value::from_serialize)
+        .unwrap_or(Value::from(()));
+    let json_value = Value::from_serialize(&json);
+    let search = move |expr: &str| -> Result<Value, Error> {
+        let compiled = jmespath::compile(expr)
+            .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("jmespath: {e}")))?;
+        let found = crate::output::search(&compiled, &json)
+            .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("jmespath: {e}")))?;
+        Ok(Value::from_serialize(&found))
+    };
+    vec![
+        ("input", input),
+        ("raw", Value::from(raw)),
+        ("json", json_value),
+        ("jmespath", Value::from_function(search)),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ctx(flows: &[(&str, serde_json::Value)]) -> BaseContext {
+        let store = Arc::new(FlowStore::new());
+        for (name, outputs) in flows {
+            store.insert(name, outputs.as_object().unwrap().clone());
+        }
+        BaseContext::new(store, &json!({"s": {"type": "rest"}}))
+    }
+
+    fn render(src: &str, c: &BaseContext) -> Result<String, String> {
+        let mut t = Templates::new();
+        t.compile(src)?;
+        t.render(src, &c.with(vec![]))
+    }
+
+    #[test]
+    fn references_both_syntaxes() {
+        assert_eq!(
+            references(r#"{{ flows.a.x }} {{ flows["b-c"].y }} {{ flows['d'] }} {{ flows.a.z }}"#),
+            ["a", "b-c", "d"]
+        );
+        assert!(references("{{ myflows.a }}").is_empty());
+    }
+
+    #[test]
+    fn filters_and_expressions() {
+        let c = ctx(&[("a", json!({"v": "Hi", "n": [1, 2]}))]);
+        assert_eq!(
+            render("{{ flows.a.v | upper }}-{{ flows.a.v | lower }}", &c).unwrap(),
+            "HI-hi"
+        );
+        assert_eq!(render("{{ flows.a.n | tojson }}", &c).unwrap(), "[1,2]");
+        assert_eq!(
+            render("{{ ('{\"k\": 3}' | fromjson).k }}", &c).unwrap(),
+            "3"
+        );
+        assert_eq!(
+            render("{{ flows.a.n | join(',') }} {{ flows.a.n | length }}", &c).unwrap(),
+            "1,2 2"
+        );
+        assert_eq!(
+            render("{{ ' x ' | trim | replace('x', 'y') }}", &c).unwrap(),
+            "y"
+        );
+        assert_eq!(
+            render("{{ 'a' ~ 1 }}{{ 'b' + 'c' }}{{ flows.a.n[0] }}", &c).unwrap(),
+            "a1bc1"
+        );
+        assert_eq!(
+            render(
+                "{{ 'y' if flows.a.v else 'n' }}{{ nope | default('d') }}",
+                &c
+            )
+            .unwrap(),
+            "yd"
+        );
+        assert_eq!(
+            render("{{ flows['a'].v }} {{ sources.s.type }}", &c).unwrap(),
+            "Hi rest"
+        );
+    }
+
+    #[test]
+    fn strict_undefined_names_the_missing_name() {
+        let c = ctx(&[("a", json!({"v": 1}))]);
+        let err = render("x {{ flows.a.missing }}", &c).unwrap_err();
+        assert!(err.contains("'flows.a.missing'"), "{err}");
+        let err = render("{{ nothing }}", &c).unwrap_err();
+        assert!(err.contains("'nothing'"), "{err}");
+    }
+
+    #[test]
+    fn syntax_errors_are_reported() {
+        assert!(Templates::new()
+            .compile("{{ a ")
+            .unwrap_err()
+            .contains("does not parse"));
+    }
+
+    #[test]
+    fn plain_strings_stay_untouched() {
+        let c = ctx(&[]);
+        assert_eq!(
+            Templates::new().render("a } b {", &c.with(vec![])).unwrap(),
+            "a } b {"
+        );
+    }
+
+    #[test]
+    fn payload_names() {
+        let c = ctx(&[]);
+        let extras = payload_extras(&Some(json!("{\"u\": [\"x\"]}")));
+        let v = c.with(extras);
+        let mut t = Templates::new();
+        let src = "{{ raw }}|{{ json.u[0] }}|{{ jmespath('u[0]') }}";
+        t.compile(src).unwrap();
+        assert_eq!(t.render(src, &v).unwrap(), "{\"u\": [\"x\"]}|x|x");
+    }
+}

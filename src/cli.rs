@@ -1,0 +1,233 @@
+//! Command-line arguments (SPEC R17, R18), with clap's derive API.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Run data flows described in YAML.
+#[derive(Debug, Parser)]
+#[command(
+    name = "flowtoy",
+    version,
+    about = "Run data flows described in YAML: steps call providers, pass templated inputs, keep outputs, run in parallel.",
+    after_help = "Examples:\n  flowtoy run examples/quickstart.yaml\n  flowtoy run base.yaml prod.yaml -j -o outputs.json\n  flowtoy validate examples/parallel.yaml",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// More log detail on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Log level: error, warn, info, debug or trace (wins over -v).
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+}
+
+/// Where plugins come from (SPEC R21).
+#[derive(Debug, Args, Clone, Default)]
+pub struct PluginArgs {
+    /// Load provider plugins from this directory (repeatable; also FLOWTOY_PLUGIN_PATH, `:`-separated).
+    #[arg(long = "plugin-dir", value_name = "DIR")]
+    pub plugin_dirs: Vec<PathBuf>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a flow and print its outputs.
+    #[command(
+        after_help = "Examples:\n  flowtoy run examples/quickstart.yaml\n  flowtoy run flow.yaml -j\n  flowtoy run base.yaml local.yaml --max-workers 8 -o out.json"
+    )]
+    Run(RunArgs),
+    /// Run a flow once and serve its status API until Ctrl-C.
+    #[command(after_help = "Example:\n  flowtoy serve examples/parallel.yaml --port 8000")]
+    Serve(ServeArgs),
+    /// Serve the web UI for a flow run here, or for a remote runner.
+    #[command(
+        after_help = "Examples:\n  flowtoy webui examples/parallel.yaml --port 8080\n  flowtoy webui --status-url http://127.0.0.1:8000"
+    )]
+    Webui(WebuiArgs),
+    /// Watch a run in a full-screen terminal UI.
+    #[command(
+        after_help = "Examples:\n  flowtoy tui examples/parallel.yaml --show-logs\n  flowtoy tui --status-url http://127.0.0.1:8000"
+    )]
+    Tui(TuiArgs),
+    /// Check configuration files without running anything.
+    #[command(
+        after_help = "Examples:\n  flowtoy validate examples/parallel.yaml\n  flowtoy validate base.yaml prod.yaml --json"
+    )]
+    Validate(ValidateArgs),
+    /// Print the dependency graph.
+    #[command(
+        after_help = "Examples:\n  flowtoy graph examples/parallel.yaml | dot -Tsvg > flow.svg\n  flowtoy graph examples/parallel.yaml --format mermaid"
+    )]
+    Graph(GraphArgs),
+    /// List every provider type and where it comes from.
+    #[command(
+        after_help = "Examples:\n  flowtoy plugins\n  flowtoy plugins --plugin-dir target/release"
+    )]
+    Plugins(PluginsArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  flowtoy completions bash > ~/.local/share/bash-completion/completions/flowtoy"
+    )]
+    Completions(CompletionsArgs),
+}
+
+/// `flowtoy run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// YAML files, merged left to right (later files win).
+    #[arg(required = true, value_name = "CONFIG")]
+    pub configs: Vec<PathBuf>,
+    /// Print the outputs as JSON.
+    #[arg(short, long)]
+    pub json: bool,
+    /// Also write the outputs as JSON to this file.
+    #[arg(short, long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
+    /// Print nothing to stdout.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Most steps running at once (wins over runner.max_workers; default 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_workers: Option<u64>,
+    /// Serve the status API on this port while running, and after until Ctrl-C.
+    #[arg(long, value_name = "P")]
+    pub status_port: Option<u16>,
+    /// Address for the status API.
+    #[arg(long, value_name = "H", default_value = "127.0.0.1")]
+    pub status_host: String,
+    /// Print secret values in outputs (stdout and -o only).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Plugin directories.
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+}
+
+/// `flowtoy serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// YAML files, merged left to right.
+    #[arg(required = true, value_name = "CONFIG")]
+    pub configs: Vec<PathBuf>,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to bind (0 picks a free one).
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+    /// Most steps running at once.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_workers: Option<u64>,
+    /// Plugin directories.
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+}
+
+/// `flowtoy webui`.
+#[derive(Debug, Args)]
+pub struct WebuiArgs {
+    /// YAML files to run (all-in-one mode).
+    #[arg(value_name = "CONFIG")]
+    pub configs: Vec<PathBuf>,
+    /// Relay a remote runner's status API instead of running a flow.
+    #[arg(long, value_name = "URL")]
+    pub status_url: Option<String>,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to bind (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Most steps running at once.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_workers: Option<u64>,
+    /// Plugin directories.
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+}
+
+/// `flowtoy tui`.
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// YAML files to run (all-in-one mode).
+    #[arg(value_name = "CONFIG")]
+    pub configs: Vec<PathBuf>,
+    /// Monitor a remote runner (fallback: RUNNER_STATUS_URL).
+    #[arg(long, value_name = "URL", env = "RUNNER_STATUS_URL")]
+    pub status_url: Option<String>,
+    /// Most steps running at once.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_workers: Option<u64>,
+    /// Show a panel with the last 100 log lines.
+    #[arg(long)]
+    pub show_logs: bool,
+    /// Plugin directories.
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+}
+
+/// `flowtoy validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// YAML files, merged left to right.
+    #[arg(required = true, value_name = "CONFIG")]
+    pub configs: Vec<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Plugin directories.
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+}
+
+/// Graph output formats.
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum GraphFormat {
+    /// Graphviz dot.
+    #[default]
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+}
+
+/// `flowtoy graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// YAML files, merged left to right.
+    #[arg(required = true, value_name = "CONFIG")]
+    pub configs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: GraphFormat,
+    /// Plugin directories.
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+}
+
+/// `flowtoy plugins`.
+#[derive(Debug, Args)]
+pub struct PluginsArgs {
+    /// Plugin directories.
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+}
+
+/// `flowtoy completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,42 @@
+//! Loading a flow for a command: merge the files, load plugins from every
+//! plugin directory, validate everything at once.
+
+use crate::cli::PluginArgs;
+use flowtoy::config::{Config, Draft};
+use flowtoy::{FlowError, ProviderRegistry};
+use std::path::{Path, PathBuf};
+
+/// Plugin directories from `--plugin-dir`, then `FLOWTOY_PLUGIN_PATH`, then the
+/// configuration's `plugins.dirs`.
+pub fn plugin_dirs(args: &PluginArgs, config_dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs = args.plugin_dirs.clone();
+    if let Some(path) = std::env::var_os("FLOWTOY_PLUGIN_PATH") {
+        dirs.extend(std::env::split_paths(&path).filter(|p| !p.as_os_str().is_empty()));
+    }
+    dirs.extend(config_dirs.iter().cloned());
+    dirs
+}
+
+/// The built-ins plus every plugin found in `dirs`.
+pub fn registry(dirs: &[PathBuf]) -> Result<ProviderRegistry, FlowError> {
+    let mut registry = ProviderRegistry::with_builtins();
+    flowtoy::plugins::load_dirs(&mut registry, dirs)?;
+    for warning in &registry.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(registry)
+}
+
+/// Loads, merges and validates `configs`; warnings go to stderr.
+pub fn load(
+    configs: &[impl AsRef<Path>],
+    plugins: &PluginArgs,
+) -> Result<(Config, ProviderRegistry), FlowError> {
+    let draft = Draft::load(configs)?;
+    let registry = registry(&plugin_dirs(plugins, &draft.config.plugins.dirs))?;
+    let config = draft.validate(Some(&registry))?;
+    for warning in &config.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok((config, registry))
+}

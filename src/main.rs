@@ -1,0 +1,33 @@
+//! The `flowtoy` command line: parses arguments, calls the engine, maps
+//! outcomes to exit codes. Nothing else lives here.
+
+mod cli;
+mod commands;
+mod exit;
+mod logging;
+mod print;
+mod progress;
+
+use clap::Parser;
+
+fn main() {
+    // `flowtoy h` is `flowtoy help`.
+    let args =
+        std::env::args_os()
+            .enumerate()
+            .map(|(i, a)| if i == 1 && a == "h" { "help".into() } else { a });
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    logging::init(&cli.global);
+    std::process::exit(commands::dispatch(cli));
+}

@@ -1,0 +1,116 @@
+//! Printing a run's outputs (human or JSON) and its summary (SPEC R17).
+
+use flowtoy::runner::{RunStatus, StepState};
+use flowtoy::LocalRunner;
+use serde_json::{Map, Value};
+use std::io::Write;
+use std::path::Path;
+
+/// The outputs of every succeeded step, in file order, as one JSON mapping.
+pub fn outputs_json(runner: &LocalRunner) -> Value {
+    let store = runner.flow_store();
+    let map: Map<String, Value> = runner
+        .steps()
+        .iter()
+        .filter_map(|s| {
+            store
+                .get(&s.name)
+                .map(|o| (s.name.clone(), Value::Object((*o).clone())))
+        })
+        .collect();
+    Value::Object(map)
+}
+
+/// Prints the outputs as pretty JSON.
+pub fn json(outputs: &Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(outputs).unwrap_or_else(|_| outputs.to_string())
+    );
+}
+
+/// Writes the outputs as JSON to `path`, replacing it only once the new
+/// content is complete.
+pub fn write_json_file(path: &Path, outputs: &Value) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(outputs).map_err(std::io::Error::other)?;
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp-{}",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("outputs"),
+        std::process::id()
+    ));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(text.as_bytes())?;
+    f.write_all(b"\n")?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+fn format_value(value: &Value) -> String {
+    match value {
+        Value::String(s) if !s.contains('\n') => s.clone(),
+        Value::String(s) => format!("|\n{}", indent(s, "      ")),
+        Value::Array(_) | Value::Object(_) => {
+            let compact = value.to_string();
+            if compact.len() <= 72 {
+                compact
+            } else {
+                let pretty = serde_json::to_string_pretty(value).unwrap_or(compact);
+                format!("\n{}", indent(&pretty, "      "))
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    text.lines()
+        .map(|l| format!("{prefix}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Prints the outputs for people: each succeeded step, then `name: value`.
+pub fn human(runner: &LocalRunner) {
+    let store = runner.flow_store();
+    let mut out = String::new();
+    for step in runner.steps() {
+        let Some(outputs) = store.get(&step.name) else {
+            continue;
+        };
+        if outputs.is_empty() {
+            out.push_str(&format!("{} (no outputs)\n", step.name));
+            continue;
+        }
+        out.push_str(&format!("{}\n", step.name));
+        for (name, value) in outputs.iter() {
+            out.push_str(&format!("    {name}: {}\n", format_value(value)));
+        }
+    }
+    print!("{out}");
+}
+
+/// Prints the run's summary and every failure to stderr.
+pub fn summary(status: &RunStatus) {
+    let count = |state| status.steps.iter().filter(|s| s.state == state).count();
+    let (ok, failed, skipped) = (
+        count(StepState::Succeeded),
+        count(StepState::Failed),
+        count(StepState::Skipped),
+    );
+    let elapsed = match (status.started_at, status.ended_at) {
+        (Some(a), Some(b)) => format!(" in {:.2}s", b - a),
+        _ => String::new(),
+    };
+    eprintln!("flowtoy: {ok} succeeded, {failed} failed, {skipped} skipped{elapsed}");
+    for step in status.steps.iter().filter(|s| s.state == StepState::Failed) {
+        eprintln!(
+            "  ✗ {}: {}",
+            step.name,
+            step.error.as_deref().unwrap_or("failed")
+        );
+    }
+}
