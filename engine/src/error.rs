@@ -92,8 +92,10 @@ impl FlowError {
 /// Formats problems the way the CLI prints them: general problems first, then
 /// the missing-dependency block in the shape SPEC R6 fixes.
 pub fn render_problems(problems: &[Problem]) -> String {
-    let (deps, general): (Vec<&Problem>, Vec<&Problem>) =
+    let (deps, mut general): (Vec<&Problem>, Vec<&Problem>) =
         problems.iter().partition(|p| p.missing_deps);
+    // In file order; file-wide problems (no line) first.
+    general.sort_by_key(|p| (p.file.clone(), p.line));
     let mut out = String::new();
     if !general.is_empty() {
         let noun = if general.len() == 1 {

@@ -14,8 +14,8 @@ pub struct LoadedFile {
     pub path: PathBuf,
     /// The file's content as a JSON value (an empty file is an empty mapping).
     pub value: Value,
-    /// `name: X` → first 1-based line, to point problems at steps.
-    pub name_lines: HashMap<String, usize>,
+    /// `name: X` → the 1-based lines where it stands, to point problems at steps.
+    pub name_lines: HashMap<String, Vec<usize>>,
 }
 
 /// Reads and parses one file. Problems name the file (and line for syntax errors).
@@ -24,7 +24,7 @@ pub fn read_file(path: &Path) -> Result<LoadedFile, Problem> {
     if path.is_dir() {
         return Err(at("is a directory, not a YAML file".into()));
     }
-    let bytes = std::fs::read(path).map_err(|e| at(format!("cannot read the file: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| at(read_error(path, &e)))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..offset]
@@ -50,6 +50,25 @@ pub fn read_file(path: &Path) -> Result<LoadedFile, Problem> {
         value,
         name_lines: name_lines(&text),
     })
+}
+
+/// Why a file could not be read, in words that say what to check.
+fn read_error(path: &Path, e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound if path.is_relative() => match std::env::current_dir() {
+            Ok(cwd) => format!(
+                "cannot read the file: not found (looked for {}); check the path",
+                cwd.join(path).display()
+            ),
+            Err(_) => "cannot read the file: not found; check the path".into(),
+        },
+        ErrorKind::NotFound => "cannot read the file: not found; check the path".into(),
+        ErrorKind::PermissionDenied => {
+            "cannot read the file: permission denied; check its permissions".into()
+        }
+        _ => format!("cannot read the file: {e}"),
+    }
 }
 
 /// Parses YAML text into a JSON value; errors carry the line when known.
@@ -107,15 +126,15 @@ pub fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// Lines of `name: X` / `- name: X` entries, first occurrence wins.
-fn name_lines(text: &str) -> HashMap<String, usize> {
+/// Lines of `name: X` / `- name: X` entries, in order of appearance.
+fn name_lines(text: &str) -> HashMap<String, Vec<usize>> {
     let mut lines = HashMap::new();
     for (i, line) in text.lines().enumerate() {
         let t = line.trim_start().trim_start_matches('-').trim_start();
         if let Some(rest) = t.strip_prefix("name:") {
             let name = rest.trim().trim_matches(|c| c == '"' || c == '\'');
             if !name.is_empty() {
-                lines.entry(name.to_string()).or_insert(i + 1);
+                lines.entry(name.to_string()).or_insert_with(Vec::new).push(i + 1);
             }
         }
     }
@@ -165,8 +184,8 @@ mod tests {
     #[test]
     fn name_lines_are_found() {
         let l = name_lines("flow:\n  - name: a\n    source: env\n  - name: \"b\"\n");
-        assert_eq!(l.get("a"), Some(&2));
-        assert_eq!(l.get("b"), Some(&4));
+        assert_eq!(l.get("a"), Some(&vec![2]));
+        assert_eq!(l.get("b"), Some(&vec![4]));
     }
 
     #[test]

@@ -160,8 +160,8 @@ pub struct Origins {
     pub flow_file: Option<PathBuf>,
     /// The file whose `plugins.dirs` won the merge.
     pub plugins_file: Option<PathBuf>,
-    /// Step-name lines in `flow_file`.
-    pub name_lines: std::collections::HashMap<String, usize>,
+    /// Step-name lines in `flow_file`, in order of appearance.
+    pub name_lines: std::collections::HashMap<String, Vec<usize>>,
 }
 
 /// Builds the typed parts from the merged value, pushing every problem found.
@@ -171,6 +171,8 @@ pub struct ModelBuilder<'a> {
     /// Unknown top-level keys and similar.
     pub warnings: Vec<String>,
     origins: &'a Origins,
+    /// How many steps of each name were read so far (to pick the right line).
+    seen_names: std::collections::HashMap<String, usize>,
 }
 
 const TOP_LEVEL_KEYS: [&str; 4] = ["sources", "flow", "runner", "plugins"];
@@ -182,6 +184,7 @@ impl<'a> ModelBuilder<'a> {
             problems: Vec::new(),
             warnings: Vec::new(),
             origins,
+            seen_names: Default::default(),
         }
     }
 
@@ -392,7 +395,9 @@ impl<'a> ModelBuilder<'a> {
                 return None;
             }
         };
-        let line = self.origins.name_lines.get(&name).copied();
+        let nth = self.seen_names.entry(name.clone()).or_insert(0);
+        let line = self.origins.name_lines.get(&name).and_then(|lines| lines.get(*nth)).copied();
+        *nth += 1;
         let mut step = StepDef {
             name,
             source: SourceRef::Named(String::new()),

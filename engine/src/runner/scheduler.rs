@@ -53,21 +53,21 @@ impl Scheduler {
     /// Skips every step that depends on `index`, transitively.
     fn skip_dependents(&mut self, index: usize) {
         let config = &self.shared.config;
-        let mut stack = config.graph().dependents[index].clone();
-        while let Some(d) = stack.pop() {
+        let graph = config.graph();
+        let mut stack: Vec<(usize, usize)> = graph.dependents[index].iter().map(|&d| (d, index)).collect();
+        while let Some((d, parent)) = stack.pop() {
             if self.shared.status.state(d) != StepState::Pending {
                 continue;
             }
-            let reason = format!(
-                "skipped: depends on '{}', which did not succeed",
-                config.flow[index].name
-            );
+            let why = if parent == index { "failed" } else { "was skipped" };
+            let reason = format!("skipped: depends on '{}', which {why}", config.flow[parent].name);
             tracing::info!(step = %config.flow[d].name, "{reason}");
             self.shared.status.update(d, |s| {
                 s.state = StepState::Skipped;
                 s.error = Some(reason);
             });
-            stack.extend(config.graph().dependents[d].iter().copied());
+            stack.extend(graph.dependents[d].iter().map(|&g| (g, d)));
+
         }
     }
 
