@@ -9,7 +9,7 @@ use std::path::PathBuf;
     name = "flowtoy",
     version,
     about = "Run data flows described in YAML: steps call providers, pass templated inputs, keep outputs, run in parallel.",
-    after_help = "Examples:\n  flowtoy run examples/quickstart.yaml\n  flowtoy run base.yaml prod.yaml -j -o outputs.json\n  flowtoy validate examples/parallel.yaml",
+    after_help = "Examples:\n  flowtoy run examples/quickstart.yaml\n  flowtoy run base.yaml prod.yaml -j -o outputs.json\n  flowtoy validate examples/diamond.yaml",
     propagate_version = true
 )]
 pub struct Cli {
@@ -49,26 +49,26 @@ pub enum Command {
     )]
     Run(RunArgs),
     /// Run a flow once and serve its status API until Ctrl-C.
-    #[command(after_help = "Example:\n  flowtoy serve examples/parallel.yaml --port 8000")]
+    #[command(after_help = "Example:\n  flowtoy serve examples/diamond.yaml --port 8000")]
     Serve(ServeArgs),
     /// Serve the web UI for a flow run here, or for a remote runner.
     #[command(
-        after_help = "Examples:\n  flowtoy webui examples/parallel.yaml --port 8080\n  flowtoy webui --status-url http://127.0.0.1:8000"
+        after_help = "Examples:\n  flowtoy webui examples/diamond.yaml --port 8080\n  flowtoy webui --status-url http://127.0.0.1:8000"
     )]
     Webui(WebuiArgs),
     /// Watch a run in a full-screen terminal UI.
     #[command(
-        after_help = "Examples:\n  flowtoy tui examples/parallel.yaml --show-logs\n  flowtoy tui --status-url http://127.0.0.1:8000"
+        after_help = "Examples:\n  flowtoy tui examples/diamond.yaml --show-logs\n  flowtoy tui --status-url http://127.0.0.1:8000"
     )]
     Tui(TuiArgs),
     /// Check configuration files without running anything.
     #[command(
-        after_help = "Examples:\n  flowtoy validate examples/parallel.yaml\n  flowtoy validate base.yaml prod.yaml --json"
+        after_help = "Examples:\n  flowtoy validate examples/diamond.yaml\n  flowtoy validate base.yaml prod.yaml --json"
     )]
     Validate(ValidateArgs),
     /// Print the dependency graph.
     #[command(
-        after_help = "Examples:\n  flowtoy graph examples/parallel.yaml | dot -Tsvg > flow.svg\n  flowtoy graph examples/parallel.yaml --format mermaid"
+        after_help = "Examples:\n  flowtoy graph examples/diamond.yaml | dot -Tsvg > flow.svg\n  flowtoy graph examples/diamond.yaml --format mermaid"
     )]
     Graph(GraphArgs),
     /// List every provider type and where it comes from.
@@ -184,7 +184,7 @@ pub struct ValidateArgs {
     /// YAML files, merged left to right.
     #[arg(required = true, value_name = "CONFIG")]
     pub configs: Vec<PathBuf>,
-    /// Print the result as JSON.
+    /// Print the result as JSON: {valid, files, steps, waves: [[{name, type, on_error, depends_on: [{step, explicit, implicit}]}]], warnings}, or {valid: false, errors: [...]}.
     #[arg(long)]
     pub json: bool,
     /// Plugin directories.
@@ -208,7 +208,7 @@ pub struct GraphArgs {
     /// YAML files, merged left to right.
     #[arg(required = true, value_name = "CONFIG")]
     pub configs: Vec<PathBuf>,
-    /// Output format.
+    /// Output format; dashed arrows are dependencies that come only from templates (flows.NAME).
     #[arg(long, value_enum, default_value_t)]
     pub format: GraphFormat,
     /// Plugin directories.

@@ -28,6 +28,9 @@ fn main() {
             std::process::exit(code);
         }
     };
-    logging::init(&cli.global);
+    // The TUI owns the terminal: it sends log lines to its logs panel instead.
+    if !matches!(cli.command, cli::Command::Tui(_)) {
+        logging::init(&cli.global);
+    }
     std::process::exit(commands::dispatch(cli));
 }

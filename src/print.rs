@@ -6,8 +6,9 @@ use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::Path;
 
-/// The outputs of every succeeded step, in file order, as one JSON mapping.
-pub fn outputs_json(runner: &LocalRunner) -> Value {
+/// The outputs of every succeeded step, in file order, as one JSON mapping;
+/// secret values masked unless `show_secrets` (SPEC R24).
+pub fn outputs_json(runner: &LocalRunner, show_secrets: bool) -> Value {
     let store = runner.flow_store();
     let map: Map<String, Value> = runner
         .steps()
@@ -18,7 +19,12 @@ pub fn outputs_json(runner: &LocalRunner) -> Value {
                 .map(|o| (s.name.clone(), Value::Object((*o).clone())))
         })
         .collect();
-    Value::Object(map)
+    let outputs = Value::Object(map);
+    if show_secrets {
+        outputs
+    } else {
+        flowtoy::secrets::mask_json(&outputs)
+    }
 }
 
 /// Prints the outputs as pretty JSON.
@@ -73,20 +79,17 @@ fn indent(text: &str, prefix: &str) -> String {
         .join("\n")
 }
 
-/// Prints the outputs for people: each succeeded step, then `name: value`.
-pub fn human(runner: &LocalRunner) {
-    let store = runner.flow_store();
+/// Prints the outputs (as made by [`outputs_json`]) for people: each
+/// succeeded step, then `name: value` lines.
+pub fn human(outputs: &Value) {
     let mut out = String::new();
-    for step in runner.steps() {
-        let Some(outputs) = store.get(&step.name) else {
+    for (step, step_outputs) in outputs.as_object().into_iter().flatten() {
+        let Some(step_outputs) = step_outputs.as_object().filter(|o| !o.is_empty()) else {
+            out.push_str(&format!("{step} (no outputs)\n"));
             continue;
         };
-        if outputs.is_empty() {
-            out.push_str(&format!("{} (no outputs)\n", step.name));
-            continue;
-        }
-        out.push_str(&format!("{}\n", step.name));
-        for (name, value) in outputs.iter() {
+        out.push_str(&format!("{step}\n"));
+        for (name, value) in step_outputs {
             out.push_str(&format!("    {name}: {}\n", format_value(value)));
         }
     }

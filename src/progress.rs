@@ -1,13 +1,14 @@
 //! Progress on stderr while a run goes on (SPEC R17): a live line on a
 //! terminal, plain log lines otherwise. Fed by the runner's events, so its
-//! cost per step does not depend on the number of steps.
+//! cost per step does not depend on the number of steps; plain lines are
+//! written in batches.
 
 use flowtoy::runner::{RunEvent, StepState, StepStatus};
 use flowtoy::LocalRunner;
 use indexmap::IndexSet;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
-use tokio::sync::broadcast::error::RecvError;
+use std::io::{IsTerminal, Write};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::task::JoinHandle;
 
 /// The running progress printer.
@@ -24,16 +25,14 @@ impl Progress {
 
 enum Display {
     Bar(ProgressBar),
-    Lines,
+    Lines(std::io::BufWriter<std::io::Stderr>),
 }
 
-impl Display {
-    fn line(&self, text: String) {
-        match self {
-            Display::Bar(bar) => bar.println(text),
-            Display::Lines => eprintln!("{text}"),
-        }
-    }
+struct Printer {
+    display: Display,
+    running: IndexSet<String>,
+    done: usize,
+    total: usize,
 }
 
 fn duration(step: &StepStatus) -> String {
@@ -43,77 +42,123 @@ fn duration(step: &StepStatus) -> String {
     }
 }
 
-/// Starts printing progress for `runner` (call before it runs).
-pub fn spawn(runner: &LocalRunner) -> Progress {
-    let mut events = runner.subscribe();
-    let total = runner.steps().len();
-    let display = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(total as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {elapsed} {wide_msg}")
+impl Printer {
+    fn new(total: usize) -> Self {
+        let display = if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{bar:30}] {pos}/{len} {elapsed} {wide_msg}",
+                )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Display::Bar(bar)
-    } else {
-        Display::Lines
-    };
-    let task = tokio::spawn(async move {
-        let mut running: IndexSet<String> = IndexSet::new();
-        let mut done = 0usize;
-        loop {
-            let step = match events.recv().await {
-                Ok(RunEvent::Step(step)) => step,
-                Ok(RunEvent::RunEnded { .. }) | Err(RecvError::Closed) => break,
-                Err(RecvError::Lagged(_)) => continue,
-            };
-            if step.state.is_final() {
-                done += 1;
-                running.shift_remove(&step.name);
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            Display::Bar(bar)
+        } else {
+            Display::Lines(std::io::BufWriter::new(std::io::stderr()))
+        };
+        Printer {
+            display,
+            running: IndexSet::new(),
+            done: 0,
+            total,
+        }
+    }
+
+    /// Shows one step change.
+    fn step(&mut self, step: &StepStatus) {
+        let (done, total) = (self.done + usize::from(step.state.is_final()), self.total);
+        self.done = done;
+        let text = match step.state {
+            StepState::Pending => return,
+            StepState::Running => {
+                self.running.insert(step.name.clone());
+                format!("[{done}/{total}] ▶ {} started", step.name)
             }
-            let text = match step.state {
-                StepState::Pending => continue,
-                StepState::Running => {
-                    running.insert(step.name.clone());
-                    format!("[{done}/{total}] ▶ {} started", step.name)
-                }
-                StepState::Succeeded => format!(
-                    "[{done}/{total}] ✓ {} succeeded{}",
-                    step.name,
-                    duration(&step)
-                ),
-                StepState::Failed => format!(
-                    "[{done}/{total}] ✗ {} failed{}: {}",
-                    step.name,
-                    duration(&step),
-                    step.error.as_deref().unwrap_or("")
-                ),
-                StepState::Skipped => format!(
+            StepState::Succeeded => format!(
+                "[{done}/{total}] ✓ {} succeeded{}",
+                step.name,
+                duration(step)
+            ),
+            StepState::Failed => format!(
+                "[{done}/{total}] ✗ {} failed{}: {}",
+                step.name,
+                duration(step),
+                step.error.as_deref().unwrap_or("")
+            ),
+            StepState::Skipped => {
+                format!(
                     "[{done}/{total}] ⊘ {} {}",
                     step.name,
                     step.error.as_deref().unwrap_or("skipped")
-                ),
-            };
-            match &display {
-                Display::Bar(bar) => {
-                    bar.set_position(done as u64);
-                    let names: Vec<&str> = running.iter().map(String::as_str).take(5).collect();
-                    bar.set_message(if names.is_empty() {
-                        String::new()
-                    } else {
-                        format!("running: {}", names.join(", "))
-                    });
-                    if matches!(step.state, StepState::Failed) {
-                        display.line(text);
-                    }
+                )
+            }
+        };
+        if step.state.is_final() {
+            self.running.shift_remove(&step.name);
+        }
+        match &mut self.display {
+            Display::Bar(bar) => {
+                bar.set_position(done as u64);
+                let names: Vec<&str> = self.running.iter().map(String::as_str).take(5).collect();
+                bar.set_message(if names.is_empty() {
+                    String::new()
+                } else {
+                    format!("running: {}", names.join(", "))
+                });
+                if step.state == StepState::Failed {
+                    bar.println(text);
                 }
-                Display::Lines => display.line(text),
+            }
+            Display::Lines(out) => {
+                let _ = writeln!(out, "{text}");
             }
         }
-        if let Display::Bar(bar) = display {
+    }
+
+    fn flush(&mut self) {
+        if let Display::Lines(out) = &mut self.display {
+            let _ = out.flush();
+        }
+    }
+
+    fn finish(mut self) {
+        self.flush();
+        if let Display::Bar(bar) = self.display {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// Starts printing progress for `runner` (call before it runs).
+pub fn spawn(runner: &LocalRunner) -> Progress {
+    let mut events = runner.subscribe();
+    let mut printer = Printer::new(runner.steps().len());
+    let task = tokio::spawn(async move {
+        'run: loop {
+            let mut next = match events.recv().await {
+                Ok(event) => Some(event),
+                Err(RecvError::Lagged(_)) => None,
+                Err(RecvError::Closed) => break,
+            };
+            // Everything already waiting is printed in one batch.
+            loop {
+                match next {
+                    Some(RunEvent::Step(step)) => printer.step(&step),
+                    Some(RunEvent::RunEnded { .. }) => break 'run,
+                    None => {}
+                }
+                next = match events.try_recv() {
+                    Ok(event) => Some(event),
+                    Err(TryRecvError::Lagged(_)) => None,
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Closed) => break 'run,
+                };
+            }
+            printer.flush();
+        }
+        printer.finish();
     });
     Progress { task }
 }

@@ -7,7 +7,9 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 fn one_step(configuration: &str, input: Option<&str>, on_error: &str) -> String {
-    let input = input.map(|i| format!("    input: {i}\n")).unwrap_or_default();
+    let input = input
+        .map(|i| format!("    input: {i}\n"))
+        .unwrap_or_default();
     format!(
         "flow:\n  - name: p\n    source: {{type: process, configuration: {configuration}}}\n{input}    on_error: {on_error}\n    output: [{{name: data, type: json}}, {{name: meta, type: template, value: '{{{{ meta | tojson }}}}'}}]\n"
     )
@@ -36,14 +38,18 @@ fn json_stdout_is_parsed_and_text_stays_text() {
 #[test]
 fn meta_has_stderr_and_returncode() {
     let out = run(r#"{command: "echo warn >&2; echo ok", shell: true}"#, None);
-    let meta: serde_json::Value = serde_json::from_str(out.stdout_json()["p"]["meta"].as_str().unwrap()).unwrap();
+    let meta: serde_json::Value =
+        serde_json::from_str(out.stdout_json()["p"]["meta"].as_str().unwrap()).unwrap();
     assert_eq!(meta, json!({"stderr": "warn\n", "returncode": 0}));
 }
 
 #[test]
 fn non_zero_exit_fails_the_step_with_its_code() {
     let out = Test::new()
-        .file("f.yaml", &one_step("{command: [sh, -c, 'exit 7']}", None, "fail"))
+        .file(
+            "f.yaml",
+            &one_step("{command: [sh, -c, 'exit 7']}", None, "fail"),
+        )
         .args(["run", "f.yaml"])
         .run();
     out.code_is(1).stderr_has("✗ p: process exited with code 7");
@@ -52,16 +58,24 @@ fn non_zero_exit_fails_the_step_with_its_code() {
 #[test]
 fn a_missing_program_is_a_failed_step_that_says_why() {
     let out = Test::new()
-        .file("f.yaml", &one_step("{command: [no-such-program-xyz]}", None, "fail"))
+        .file(
+            "f.yaml",
+            &one_step("{command: [no-such-program-xyz]}", None, "fail"),
+        )
         .args(["run", "f.yaml"])
         .run();
-    out.code_is(1).no_panic().stderr_has("cannot start 'no-such-program-xyz': No such file or directory");
+    out.code_is(1)
+        .no_panic()
+        .stderr_has("cannot start 'no-such-program-xyz': No such file or directory");
 }
 
 #[test]
 fn a_program_killed_by_a_signal_fails() {
     let out = Test::new()
-        .file("f.yaml", &one_step("{command: 'kill -9 $$', shell: true}", None, "fail"))
+        .file(
+            "f.yaml",
+            &one_step("{command: 'kill -9 $$', shell: true}", None, "fail"),
+        )
         .args(["run", "f.yaml"])
         .run();
     out.code_is(1).stderr_has("process killed by signal 9");
@@ -103,12 +117,21 @@ fn timeout_kills_the_program_and_its_children() {
     let out = Test::new()
         .file(
             "f.yaml",
-            &one_step("{command: 'sleep 30 & echo $! > grandchild.pid; wait', shell: true, timeout: 0.5}", None, "continue"),
+            &one_step(
+                "{command: 'sleep 30 & echo $! > grandchild.pid; wait', shell: true, timeout: 0.5}",
+                None,
+                "continue",
+            ),
         )
         .args(["run", "-j", "f.yaml"])
         .run();
-    out.success().stderr_has("✗ p failed").stderr_has(": timeout");
-    assert!(started.elapsed() < Duration::from_secs(25), "the timeout did not stop the program");
+    out.success()
+        .stderr_has("✗ p failed")
+        .stderr_has(": timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "the timeout did not stop the program"
+    );
     let pid: i32 = out.read("grandchild.pid").trim().parse().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     while alive(pid) && Instant::now() < deadline {
@@ -121,7 +144,10 @@ const SECRET_ARGS: &str = "command: [echo, --user, admin, --password=hunter2, --
 
 fn logged(extra: &str) -> String {
     let out = Test::new()
-        .file("f.yaml", &one_step(&format!("{{{SECRET_ARGS}{extra}}}"), None, "fail"))
+        .file(
+            "f.yaml",
+            &one_step(&format!("{{{SECRET_ARGS}{extra}}}"), None, "fail"),
+        )
         .args(["run", "-q", "-v", "f.yaml"])
         .run();
     out.success();
@@ -138,25 +164,45 @@ fn logs_show_only_the_program_and_arg_count_by_default() {
 #[test]
 fn redact_args_and_patterns_hide_chosen_arguments() {
     let log = logged(", redact_args: [5]");
-    assert!(log.contains("running echo --user admin --password=hunter2 --token [REDACTED]"), "{log}");
+    assert!(
+        log.contains("running echo --user admin --password=hunter2 --token [REDACTED]"),
+        "{log}"
+    );
     let log = logged(", redact_patterns: [password]");
-    assert!(log.contains("running echo --user admin [REDACTED] --token abc123"), "{log}");
+    assert!(
+        log.contains("running echo --user admin [REDACTED] --token abc123"),
+        "{log}"
+    );
     let log = logged(", redact_args: [5], redact_patterns: [password]");
-    assert!(log.contains("running echo --user admin [REDACTED] --token [REDACTED]"), "{log}");
+    assert!(
+        log.contains("running echo --user admin [REDACTED] --token [REDACTED]"),
+        "{log}"
+    );
     assert!(!log.contains("hunter2") && !log.contains("abc123"), "{log}");
 }
 
 #[test]
 fn log_full_command_logs_everything() {
     let log = logged(", log_full_command: true");
-    assert!(log.contains("running echo --user admin --password=hunter2 --token abc123"), "{log}");
+    assert!(
+        log.contains("running echo --user admin --password=hunter2 --token abc123"),
+        "{log}"
+    );
 }
 
 #[test]
 fn stdout_over_the_cap_fails_with_a_clear_note() {
     let out = Test::new()
-        .file("f.yaml", &one_step("{command: 'head -c 100000 /dev/zero', shell: true, max_output_bytes: 1000}", None, "fail"))
+        .file(
+            "f.yaml",
+            &one_step(
+                "{command: 'head -c 100000 /dev/zero', shell: true, max_output_bytes: 1000}",
+                None,
+                "fail",
+            ),
+        )
         .args(["run", "f.yaml"])
         .run();
-    out.code_is(1).stderr_has("output exceeded max_output_bytes (1000 bytes)");
+    out.code_is(1)
+        .stderr_has("output exceeded max_output_bytes (1000 bytes)");
 }

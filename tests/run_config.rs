@@ -156,7 +156,10 @@ runner: {max_workers: 0}
     ] {
         assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
     }
-    assert!(!out.dir.join("ran.txt").exists(), "a step ran despite configuration errors");
+    assert!(
+        !out.dir.join("ran.txt").exists(),
+        "a step ran despite configuration errors"
+    );
 }
 
 #[test]
@@ -173,7 +176,8 @@ flow:
         )
         .args(["run", "c.yaml"])
         .run();
-    out.code_is(2).stderr_has("dependency cycle: a -> c -> b -> a");
+    out.code_is(2)
+        .stderr_has("dependency cycle: a -> c -> b -> a");
 }
 
 #[test]
@@ -190,8 +194,12 @@ fn yaml_syntax_errors_name_file_and_line() {
 fn missing_file_and_non_mapping_top_level() {
     let out = Test::new().args(["run", "nope.yaml"]).run();
     out.code_is(2).stderr_has("nope.yaml: cannot read the file");
-    let out = Test::new().file("l.yaml", "- a\n- b\n").args(["run", "l.yaml"]).run();
-    out.code_is(2).stderr_has("l.yaml: the top level must be a mapping");
+    let out = Test::new()
+        .file("l.yaml", "- a\n- b\n")
+        .args(["run", "l.yaml"])
+        .run();
+    out.code_is(2)
+        .stderr_has("l.yaml: the top level must be a mapping");
 }
 
 #[test]
@@ -200,7 +208,8 @@ fn unknown_top_level_key_is_a_warning() {
         .file("w.yaml", "flows: []\nflow:\n  - {name: a, source: env}\n")
         .args(["run", "-q", "w.yaml"])
         .run();
-    out.success().stderr_has("warning: unknown top-level key `flows`");
+    out.success()
+        .stderr_has("warning: unknown top-level key `flows`");
 }
 
 #[test]

@@ -33,12 +33,18 @@ fn intervals(outputs: &Value) -> Vec<(f64, f64)> {
 
 /// The most intervals that hold one common instant.
 fn max_overlap(iv: &[(f64, f64)]) -> usize {
-    iv.iter().map(|(s, _)| iv.iter().filter(|(a, b)| a <= s && s < b).count()).max().unwrap_or(0)
+    iv.iter()
+        .map(|(s, _)| iv.iter().filter(|(a, b)| a <= s && s < b).count())
+        .max()
+        .unwrap_or(0)
 }
 
 #[test]
 fn independent_steps_overlap() {
-    let flow: String = ["a", "b", "c"].iter().map(|n| timed_step(n, "0.4")).collect();
+    let flow: String = ["a", "b", "c"]
+        .iter()
+        .map(|n| timed_step(n, "0.4"))
+        .collect();
     let out = Test::new()
         .file("f.yaml", &format!("{TIMED_SOURCE}\nflow:\n{flow}"))
         .args(["run", "-j", "f.yaml"])
@@ -50,15 +56,23 @@ fn independent_steps_overlap() {
 
 #[test]
 fn max_workers_caps_how_many_run_at_once() {
-    let flow: String = (0..6).map(|i| timed_step(&format!("s{i}"), "0.3")).collect();
+    let flow: String = (0..6)
+        .map(|i| timed_step(&format!("s{i}"), "0.3"))
+        .collect();
     let yaml = format!("{TIMED_SOURCE}\nflow:\n{flow}runner: {{max_workers: 3}}\n");
     // The flag wins over runner.max_workers.
-    let out = Test::new().file("f.yaml", &yaml).args(["run", "-j", "--max-workers", "2", "f.yaml"]).run();
+    let out = Test::new()
+        .file("f.yaml", &yaml)
+        .args(["run", "-j", "--max-workers", "2", "f.yaml"])
+        .run();
     out.success();
     let iv = intervals(&out.stdout_json());
     assert_eq!(max_overlap(&iv), 2, "{iv:?}");
     // Without the flag, runner.max_workers applies.
-    let out = Test::new().file("f.yaml", &yaml).args(["run", "-j", "f.yaml"]).run();
+    let out = Test::new()
+        .file("f.yaml", &yaml)
+        .args(["run", "-j", "f.yaml"])
+        .run();
     assert_eq!(max_overlap(&intervals(&out.stdout_json())), 3);
 }
 
@@ -89,25 +103,43 @@ fn states(out: &common::Outcome) -> String {
 
 #[test]
 fn fail_policy_halts_the_run_and_exits_1() {
-    let out = Test::new().file("f.yaml", &policy_flow("fail")).args(["run", "-j", "f.yaml"]).run();
-    out.code_is(1).stderr_has("✗ bad failed").stderr_has("process exited with code 3");
+    let out = Test::new()
+        .file("f.yaml", &policy_flow("fail"))
+        .args(["run", "-j", "f.yaml"])
+        .run();
+    out.code_is(1)
+        .stderr_has("✗ bad failed")
+        .stderr_has("process exited with code 3");
     let got = out.stdout_json();
     // `other` was already running when `bad` failed: it finishes.
-    assert_eq!(got, json!({"other": {"out": "other ran"}}), "{}", states(&out));
-    out.stderr_has("⊘ child skipped: the run halted").stderr_has("1 succeeded, 1 failed, 2 skipped");
+    assert_eq!(
+        got,
+        json!({"other": {"out": "other ran"}}),
+        "{}",
+        states(&out)
+    );
+    out.stderr_has("⊘ child skipped: the run halted")
+        .stderr_has("1 succeeded, 1 failed, 2 skipped");
 }
 
 #[test]
 fn skip_policy_skips_dependents_only_and_exits_0() {
-    let out = Test::new().file("f.yaml", &policy_flow("skip")).args(["run", "-j", "f.yaml"]).run();
+    let out = Test::new()
+        .file("f.yaml", &policy_flow("skip"))
+        .args(["run", "-j", "f.yaml"])
+        .run();
     out.code_is(0);
     assert_eq!(out.stdout_json(), json!({"other": {"out": "other ran"}}));
-    out.stderr_has("⊘ child skipped: depends on 'bad'").stderr_has("⊘ grandchild skipped: depends on 'child'");
+    out.stderr_has("⊘ child skipped: depends on 'bad'")
+        .stderr_has("⊘ grandchild skipped: depends on 'child'");
 }
 
 #[test]
 fn continue_policy_lets_dependents_run_and_exits_0() {
-    let out = Test::new().file("f.yaml", &policy_flow("continue")).args(["run", "-j", "f.yaml"]).run();
+    let out = Test::new()
+        .file("f.yaml", &policy_flow("continue"))
+        .args(["run", "-j", "f.yaml"])
+        .run();
     out.code_is(0);
     let got = out.stdout_json();
     assert_eq!(got["child"], json!({"out": "child ran"}));
@@ -118,11 +150,18 @@ fn continue_policy_lets_dependents_run_and_exits_0() {
 #[test]
 fn a_steps_own_policy_wins_over_the_runner_default() {
     let yaml = format!("{}runner: {{on_error: continue}}\n", policy_flow("skip"));
-    let out = Test::new().file("f.yaml", &yaml).args(["run", "-j", "f.yaml"]).run();
+    let out = Test::new()
+        .file("f.yaml", &yaml)
+        .args(["run", "-j", "f.yaml"])
+        .run();
     out.code_is(0);
     assert!(out.stdout_json().get("child").is_none());
-    let yaml = policy_flow("skip").replace("    on_error: skip\n", "") + "runner: {on_error: continue}\n";
-    let out = Test::new().file("f.yaml", &yaml).args(["run", "-j", "f.yaml"]).run();
+    let yaml =
+        policy_flow("skip").replace("    on_error: skip\n", "") + "runner: {on_error: continue}\n";
+    let out = Test::new()
+        .file("f.yaml", &yaml)
+        .args(["run", "-j", "f.yaml"])
+        .run();
     out.code_is(0);
     assert_eq!(out.stdout_json()["child"], json!({"out": "child ran"}));
 }
@@ -166,7 +205,10 @@ fn human_output_lists_steps_and_values() {
 fn process_alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         // A zombie has exited; it only waits to be reaped.
-        Ok(stat) => !stat.split(") ").nth(1).is_some_and(|rest| rest.starts_with('Z')),
+        Ok(stat) => !stat
+            .split(") ")
+            .nth(1)
+            .is_some_and(|rest| rest.starts_with('Z')),
         Err(_) => false,
     }
 }
@@ -197,7 +239,12 @@ flow:
 "#,
     )
     .args(["run", "f.yaml"]);
-    let mut child = test.command().stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let child = test
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let pid_text = wait_for_file(&test.path("child.pid"));
     let sleeper: i32 = pid_text.trim().parse().unwrap();
     assert!(process_alive(sleeper));
@@ -206,13 +253,22 @@ flow:
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(expected_code), "{stderr}");
-    assert!(!test.path("later.txt").exists(), "a pending step ran after the interrupt");
-    assert!(stderr.contains("⊘ later skipped: the run was cancelled"), "{stderr}");
+    assert!(
+        !test.path("later.txt").exists(),
+        "a pending step ran after the interrupt"
+    );
+    assert!(
+        stderr.contains("⊘ later skipped: the run was cancelled"),
+        "{stderr}"
+    );
     let deadline = Instant::now() + Duration::from_secs(5);
     while process_alive(sleeper) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(!process_alive(sleeper), "the step's program was left running");
+    assert!(
+        !process_alive(sleeper),
+        "the step's program was left running"
+    );
 }
 
 #[test]

@@ -76,7 +76,10 @@ fn every_input_form_reaches_the_provider() {
     assert_eq!(got["body"]["out"], json!({"who": "Ada"}));
     assert_eq!(got["filter"]["out"], json!("ADA"));
     assert_eq!(got["template"]["out"], json!("Ada!"));
-    assert_eq!(got["mapping"]["out"], json!({"who": "Ada", "n": 3, "list": ["3", true]}));
+    assert_eq!(
+        got["mapping"]["out"],
+        json!({"who": "Ada", "n": 3, "list": ["3", true]})
+    );
     assert_eq!(got["number"]["out"], json!(42));
     assert_eq!(got["none"]["out"], json!("no payload"));
 }
@@ -194,5 +197,6 @@ flow:
         )
         .args(["run", "f.yaml"])
         .run();
-    out.code_is(1).stderr_has("undefined variable 'flows.a.no_such_output'");
+    out.code_is(1)
+        .stderr_has("undefined variable 'flows.a.no_such_output'");
 }

@@ -124,33 +124,37 @@ impl Graph {
             }
         }
         let mut cycles = Vec::new();
-        let mut reported = vec![false; n];
+        // Each step is walked through once: a walk that reaches a step an
+        // earlier walk went through would only find that walk's cycle again
+        // (this keeps a long chain behind a cycle linear, not quadratic).
+        let mut walked = vec![false; n];
+        let mut on_path: Vec<Option<usize>> = vec![None; n];
         for start in 0..n {
-            if done[start] || reported[start] {
+            if done[start] || walked[start] {
                 continue;
             }
             // Walk dependencies among unfinished steps until a step repeats.
-            let mut seen: HashMap<usize, usize> = HashMap::new();
             let mut path = Vec::new();
             let mut cur = start;
-            while !seen.contains_key(&cur) {
-                seen.insert(cur, path.len());
+            let mut closed = false;
+            while !walked[cur] {
+                walked[cur] = true;
+                on_path[cur] = Some(path.len());
                 path.push(cur);
                 match self.deps[cur].iter().map(|(d, _)| *d).find(|&d| !done[d]) {
                     Some(next) => cur = next,
                     None => break,
                 }
+                closed = on_path[cur].is_some();
             }
-            let Some(&from) = seen.get(&cur) else {
+            let from = if closed { on_path[cur] } else { None };
+            for &i in &path {
+                on_path[i] = None;
+            }
+            let Some(from) = from else {
                 continue;
             };
             let mut cycle: Vec<usize> = path[from..].to_vec();
-            if cycle.iter().any(|&i| reported[i]) {
-                continue;
-            }
-            for &i in &cycle {
-                reported[i] = true;
-            }
             // Start the cycle at its earliest step in file order.
             let min_pos = cycle
                 .iter()

@@ -1,20 +1,25 @@
 //! Payload building (SPEC R9): a step's `input` rendered into what its provider gets.
 
 use crate::config::InputSpec;
-use crate::template::Templates;
+use crate::template::{self, BaseContext, Templates};
 use flowtoy_plugin_api::Payload;
 use serde_json::Value;
 
-/// Renders a step's input into its payload.
+/// Renders a step's input into its payload; the context is only built when
+/// the input holds templates.
 pub fn build_payload(
     input: &InputSpec,
     templates: &Templates,
-    ctx: &minijinja::Value,
+    base: &BaseContext,
 ) -> Result<Payload, String> {
     Ok(match input {
         InputSpec::None => None,
-        InputSpec::Text(src) => Some(Value::String(templates.render(src, ctx)?)),
-        InputSpec::Structured(v) => Some(templates.render_value(v, ctx)?),
+        InputSpec::Text(src) if !template::is_template(src) => Some(Value::String(src.clone())),
+        InputSpec::Text(src) => Some(Value::String(
+            templates.render(src, &base.with(Vec::new()))?,
+        )),
+        InputSpec::Structured(v) if !template::value_has_template(v) => Some(v.clone()),
+        InputSpec::Structured(v) => Some(templates.render_value(v, &base.with(Vec::new()))?),
         InputSpec::Literal(v) => Some(v.clone()),
     })
 }
@@ -23,7 +28,6 @@ pub fn build_payload(
 mod tests {
     use super::*;
     use crate::flows::FlowStore;
-    use crate::template::BaseContext;
     use serde_json::json;
     use std::sync::Arc;
 
@@ -31,7 +35,7 @@ mod tests {
     fn each_input_form() {
         let store = Arc::new(FlowStore::new());
         store.insert("a", json!({"x": 5}).as_object().unwrap().clone());
-        let ctx = BaseContext::new(store, &json!({})).with(vec![]);
+        let ctx = BaseContext::new(store, &json!({}));
         let mut t = Templates::new();
         for src in ["{{ flows.a.x }}", "n={{ flows.a.x + 1 }}"] {
             t.compile(src).unwrap();

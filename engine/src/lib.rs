@@ -16,6 +16,26 @@
 //! println!("{} steps, outputs: {:?}", status.steps.len(), flows);
 //! # Ok::<(), flowtoy::FlowError>(())
 //! ```
+//!
+//! To watch a run from elsewhere, share the runner with a status API server
+//! ([`runner_api`]): port 0 picks a free port, the handle tells which, and
+//! the status is readable while the run goes on.
+//!
+//! ```no_run
+//! use flowtoy::{config, runner::LocalRunner, runner_api::{self, LogCapture}};
+//! use std::sync::Arc;
+//!
+//! let runner = Arc::new(LocalRunner::new(config::load_yaml_files(&["flow.yaml"])?)?);
+//! let logs = LogCapture::new(100);
+//! let server = runner_api::serve_runner_api_in_thread(
+//!     Some(Arc::clone(&runner)), "127.0.0.1", 0, tracing::Level::INFO, Some(logs.clone()),
+//! )?;
+//! println!("GET {}/status, web UI at {}/", server.url(), server.url());
+//! let status = runner.run()?; // or `runner.run_async().await` inside tokio
+//! println!("{}/{} steps completed", status.completed_steps(), status.steps.len());
+//! logs.records().iter().for_each(|line| println!("{line}"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod config;
@@ -27,7 +47,11 @@ pub mod output;
 pub mod plugins;
 pub mod registry;
 pub mod runner;
+pub mod runner_api;
+pub mod secrets;
+
 pub mod template;
+pub mod tui;
 
 pub use error::{FlowError, Problem};
 pub use flows::Flows;

@@ -1,10 +1,285 @@
 //! Finding and loading provider plugin libraries (SPEC R21).
+//!
+//! Every file in a plugin directory whose name ends in `.so`, `.dylib` or
+//! `.dll` is loaded on its own with `abi_stable` (which checks its own
+//! version, the `flowtoy-plugin-api` version and the layout of the plugin
+//! interface), then the library's declared plugin API version is compared
+//! with [`API_VERSION`]. A library that fails any of this is recorded in
+//! [`ProviderRegistry::broken`] with its path and the reason; it matters only
+//! when a flow needs a type nobody else provides. Other files are skipped
+//! with a warning, hidden files (`.name`) silently. Libraries are never
+//! unloaded.
 
-use crate::error::FlowError;
-use crate::registry::ProviderRegistry;
-use std::path::PathBuf;
+use crate::error::{FlowError, Problem};
+use crate::registry::{BrokenLibrary, ProviderOrigin, ProviderRegistry};
+use flowtoy_plugin_api::abi::abi_stable::library::{lib_header_from_path, LibraryError};
+use flowtoy_plugin_api::abi::abi_stable::std_types::RResult;
+use flowtoy_plugin_api::abi::{ForeignProviderType, PluginModuleRef, API_VERSION};
+use flowtoy_plugin_api::ProviderType;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// File name endings of plugin libraries, on every platform.
+pub const LIBRARY_EXTENSIONS: [&str; 3] = ["so", "dylib", "dll"];
+
+/// One plugin library, loaded and checked.
+pub struct PluginLibrary {
+    /// The file it was loaded from.
+    pub path: PathBuf,
+    /// The provider types it offers.
+    pub types: Vec<ForeignProviderType>,
+}
+
+/// True when `path` is named like a shared library.
+pub fn is_library_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| LIBRARY_EXTENSIONS.contains(&e))
+}
+
+/// The first line of a long message, at most `max` characters.
+fn first_line(text: &str, max: usize) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    line.chars().take(max).collect()
+}
+
+/// Says why `abi_stable` refused a library, in the user's terms.
+fn describe(error: &LibraryError) -> String {
+    match error {
+        LibraryError::OpenError { err, .. } => {
+            format!("not a loadable shared library ({err})")
+        }
+        LibraryError::GetSymbolError { .. } => {
+            "not a flowtoy plugin: it exports no abi_stable root module \
+             (a plugin ends with `flowtoy_plugin_api::export_providers!(...)`)"
+                .to_string()
+        }
+        LibraryError::ParseVersionError(e) => {
+            format!("not a flowtoy plugin: its version strings cannot be read ({e})")
+        }
+        LibraryError::IncompatibleVersionNumber {
+            expected_version,
+            actual_version,
+            ..
+        } => format!(
+            "incompatible plugin API: it was built against flowtoy-plugin-api {actual_version}, \
+             this flowtoy needs a version compatible with {expected_version}; rebuild the plugin"
+        ),
+        LibraryError::RootModule { err, .. } => {
+            format!("its root module failed to load: {}", first_line(&err.to_string(), 300))
+        }
+        LibraryError::AbiInstability(e) => {
+            tracing::debug!("abi_stable's layout report: {e}");
+            "layout mismatch: its plugin interface types differ from this flowtoy's \
+             (not a flowtoy plugin, or built against an incompatible flowtoy-plugin-api; \
+             `--log-level debug` shows abi_stable's report)"
+                .to_string()
+        }
+        LibraryError::InvalidAbiHeader(header) => format!(
+            "incompatible abi_stable: the library was built with abi_stable ABI {}.{}, \
+             this flowtoy uses another; rebuild the plugin against this flowtoy's flowtoy-plugin-api",
+            header.abi_major, header.abi_minor
+        ),
+        LibraryError::InvalidCAbi { .. } => {
+            "built by a compiler with a different C ABI; rebuild it with this flowtoy's toolchain"
+                .to_string()
+        }
+        LibraryError::Many(errors) => errors.iter().map(describe).collect::<Vec<_>>().join("; "),
+    }
+}
+
+/// Loads one plugin library and checks it; the error is the reason it cannot
+/// be used (the caller adds the path).
+pub fn load_library(path: &Path) -> Result<PluginLibrary, String> {
+    let header = lib_header_from_path(path).map_err(|e| describe(&e))?;
+    let module = header
+        .init_root_module::<PluginModuleRef>()
+        .map_err(|e| describe(&e))?;
+    let api_version = module.api_version();
+    if api_version != API_VERSION {
+        return Err(format!(
+            "incompatible plugin API: it was built for flowtoy plugin API version {api_version}, \
+             this flowtoy speaks version {API_VERSION}; rebuild the plugin against the \
+             flowtoy-plugin-api of this flowtoy"
+        ));
+    }
+    let ffi_types = match (module.provider_types())() {
+        RResult::ROk(types) => types,
+        RResult::RErr(e) if e.panicked => {
+            return Err(format!(
+                "it panicked while listing its provider types: {}",
+                e.message
+            ))
+        }
+        RResult::RErr(e) => return Err(e.message.into_string()),
+    };
+    let types = ffi_types
+        .into_iter()
+        .map(ForeignProviderType::new)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PluginLibrary {
+        path: path.to_path_buf(),
+        types,
+    })
+}
+
+/// The library files of `dir`, sorted by name.
+fn library_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| e.to_string())?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden || !path.is_file() {
+            continue;
+        }
+        if is_library_file(&path) {
+            files.push(path);
+        } else {
+            tracing::debug!(
+                "ignoring {}: plugin libraries end in .so, .dylib or .dll",
+                path.display()
+            );
+        }
+    }
+    files.sort();
+    Ok(files)
+}
 
 /// Loads every plugin library in `dirs` into `registry`.
-pub fn load_dirs(_registry: &mut ProviderRegistry, _dirs: &[PathBuf]) -> Result<(), FlowError> {
-    Ok(())
+///
+/// A library that cannot be used goes to `registry.broken` (and a warning);
+/// a plugin type named like a built-in or in-process one replaces it (with a
+/// warning). Two libraries providing the same type, or a directory that
+/// cannot be read, are configuration errors. The same file reached twice
+/// (the same directory named twice, a symlink) is loaded once.
+pub fn load_dirs(registry: &mut ProviderRegistry, dirs: &[PathBuf]) -> Result<(), FlowError> {
+    let mut problems = Vec::new();
+    let mut seen_dirs = HashSet::new();
+    let mut seen_files = HashSet::new();
+    for dir in dirs {
+        let canonical_dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+        if !seen_dirs.insert(canonical_dir) {
+            continue;
+        }
+        let files = match library_files(dir) {
+            Ok(files) => files,
+            Err(e) => {
+                problems.push(Problem::new(format!(
+                    "cannot read plugin directory {}: {e}; check --plugin-dir, \
+                     FLOWTOY_PLUGIN_PATH and plugins.dirs",
+                    dir.display()
+                )));
+                continue;
+            }
+        };
+        for path in files {
+            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if !seen_files.insert(canonical) {
+                continue;
+            }
+            match load_library(&path) {
+                Ok(library) => add_library(registry, library, &mut problems),
+                Err(reason) => {
+                    tracing::debug!("plugin library {} not loaded: {reason}", path.display());
+                    registry.warnings.push(format!(
+                        "plugin library {} was not loaded: {reason}",
+                        path.display()
+                    ));
+                    registry.broken.push(BrokenLibrary { path, reason });
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(FlowError::Config(problems))
+    }
+}
+
+/// Registers the types of one library, noting replaced built-ins and
+/// duplicate types.
+fn add_library(
+    registry: &mut ProviderRegistry,
+    library: PluginLibrary,
+    problems: &mut Vec<Problem>,
+) {
+    let path = library.path;
+    for provider in library.types {
+        let name = provider.info().name;
+        tracing::debug!("plugin library {} provides '{name}'", path.display());
+        let origin = ProviderOrigin::Library(path.clone());
+        let replaced = registry.add(Arc::new(provider), origin);
+        match replaced.map(|r| r.origin) {
+            None => {}
+            Some(ProviderOrigin::Library(first)) => problems.push(Problem::new(format!(
+                "provider type '{name}' is provided by two plugin libraries: {} and {}; \
+                 remove one of them from the plugin directories",
+                first.display(),
+                path.display()
+            ))),
+            Some(other) => registry.warnings.push(format!(
+                "plugin library {} replaces the {other} provider '{name}'",
+                path.display()
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_files_are_known_by_their_extension() {
+        assert!(is_library_file(Path::new("p/libx.so")));
+        assert!(is_library_file(Path::new("x.dylib")));
+        assert!(is_library_file(Path::new("x.dll")));
+        assert!(!is_library_file(Path::new("libx.so.1")));
+        assert!(!is_library_file(Path::new("libx.rlib")));
+        assert!(!is_library_file(Path::new("README")));
+    }
+
+    #[test]
+    fn a_missing_directory_is_a_configuration_error_naming_it() {
+        let mut registry = ProviderRegistry::with_builtins();
+        let err = load_dirs(&mut registry, &[PathBuf::from("no/such/plugin/dir")]).unwrap_err();
+        assert!(err.is_config());
+        let text = err.to_string();
+        assert!(
+            text.contains("cannot read plugin directory no/such/plugin/dir"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_text_file_named_like_a_library_is_recorded_as_broken() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("fake.so"), "not a library").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
+        let mut registry = ProviderRegistry::with_builtins();
+        load_dirs(&mut registry, &[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(registry.broken.len(), 1);
+        assert_eq!(registry.broken[0].path, dir.path().join("fake.so"));
+        assert!(
+            registry.broken[0]
+                .reason
+                .starts_with("not a loadable shared library"),
+            "{}",
+            registry.broken[0].reason
+        );
+        assert!(registry
+            .unknown_type_message("file")
+            .contains("fake.so failed to load"));
+        assert_eq!(registry.iter().count(), 3, "the built-ins are still there");
+    }
 }

@@ -14,6 +14,17 @@ pub fn is_template(text: &str) -> bool {
     text.contains("{{") || text.contains("{%")
 }
 
+/// True when any string inside a JSON value holds template syntax.
+pub fn value_has_template(value: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    match value {
+        J::String(s) => is_template(s),
+        J::Array(items) => items.iter().any(value_has_template),
+        J::Object(m) => m.values().any(value_has_template),
+        _ => false,
+    }
+}
+
 /// The step names a template refers to as `flows.NAME`, `flows["NAME"]` or
 /// `flows['NAME']` (SPEC R8a).
 pub fn references(text: &str) -> Vec<String> {

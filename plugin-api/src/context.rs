@@ -1,14 +1,29 @@
 //! What the host tells a provider during a call.
 
+use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+/// A question "has the run been cancelled?" answered by someone else (the
+/// host, when the provider lives in a plugin library).
+type CancelCheck = Arc<dyn Fn() -> bool + Send + Sync>;
+
 /// Facts about the current call: the step's name and whether the run has been
 /// cancelled (Ctrl-C, SIGTERM, or an embedding program's cancel handle).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct CallContext {
     step: String,
     cancelled: Arc<AtomicBool>,
+    check: Option<CancelCheck>,
+}
+
+impl fmt::Debug for CallContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallContext")
+            .field("step", &self.step)
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
 }
 
 impl CallContext {
@@ -17,6 +32,18 @@ impl CallContext {
         CallContext {
             step: step.to_string(),
             cancelled,
+            check: None,
+        }
+    }
+
+    /// A context for `step` that asks `check` whether the run has been
+    /// cancelled. This is how a provider in a plugin library sees the host's
+    /// cancellation across the library boundary.
+    pub fn with_cancel_check(step: &str, check: Arc<dyn Fn() -> bool + Send + Sync>) -> Self {
+        CallContext {
+            step: step.to_string(),
+            cancelled: Arc::new(AtomicBool::new(false)),
+            check: Some(check),
         }
     }
 
@@ -28,10 +55,23 @@ impl CallContext {
     /// True once the run has been cancelled; a provider should stop its work
     /// (kill its program, drop its request) and return.
     pub fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::SeqCst)
+        if self.cancelled.load(Ordering::SeqCst) {
+            return true;
+        }
+        match &self.check {
+            Some(check) if check() => {
+                self.cancelled.store(true, Ordering::SeqCst);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The shared flag itself, for code that must hand it on.
+    ///
+    /// For a context made with [`CallContext::with_cancel_check`] the flag is
+    /// set once [`CallContext::is_cancelled`] has seen the cancellation, so
+    /// code that can should prefer asking `is_cancelled`.
     pub fn cancel_flag(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.cancelled)
     }

@@ -9,6 +9,13 @@
 //! plugins loaded from shared libraries and providers registered in-process by an
 //! embedding program.
 //!
+//! A plugin library is a `cdylib` crate that implements these traits and ends
+//! with one line, [`export_providers!`]`(MyType)`. The macro exports the
+//! stable-ABI root module described in [`abi`]: values cross the library
+//! boundary as JSON text, every entry point catches panics, and the host
+//! checks the `abi_stable` layout and the [`abi::API_VERSION`] before using the
+//! library. The author guide is `docs/plugins.md` in the flowtoy repository.
+//!
 //! ```
 //! use flowtoy_plugin_api::{CallContext, Payload, Provider, ProviderInfo, ProviderResult, ProviderType};
 //! use serde_json::{json, Value};
@@ -39,7 +46,9 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod abi;
 mod context;
+mod export;
 mod result;
 
 pub use context::CallContext;

@@ -33,10 +33,21 @@ pub fn load(
     plugins: &PluginArgs,
 ) -> Result<(Config, ProviderRegistry), FlowError> {
     let draft = Draft::load(configs)?;
-    let registry = registry(&plugin_dirs(plugins, &draft.config.plugins.dirs))?;
-    let config = draft.validate(Some(&registry))?;
-    for warning in &config.warnings {
+    // Warnings first: an unknown key is often the reason for an error below.
+    for warning in &draft.config.warnings {
         eprintln!("warning: {warning}");
     }
+    let registry = match registry(&plugin_dirs(plugins, &draft.config.plugins.dirs)) {
+        Ok(registry) => registry,
+        Err(FlowError::Config(mut problems)) => {
+            // Report the configuration's own problems together with the plugins'.
+            if let Err(FlowError::Config(more)) = draft.validate(None) {
+                problems.extend(more);
+            }
+            return Err(FlowError::Config(problems));
+        }
+        Err(e) => return Err(e),
+    };
+    let config = draft.validate(Some(&registry))?;
     Ok((config, registry))
 }

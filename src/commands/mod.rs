@@ -1,24 +1,27 @@
 //! One file per command; `dispatch` picks it and returns the exit code.
 
+mod completions;
+mod graph;
 mod load;
+mod plugins;
 mod run;
+mod serve;
+mod tui;
+mod validate;
+mod webui;
 
 use crate::cli::{Cli, Command};
-use crate::exit;
 
 /// Runs the chosen command; returns the process exit code.
 pub fn dispatch(cli: Cli) -> i32 {
     match cli.command {
         Command::Run(args) => run::run(args),
-        Command::Serve(_)
-        | Command::Webui(_)
-        | Command::Tui(_)
-        | Command::Validate(_)
-        | Command::Graph(_)
-        | Command::Plugins(_)
-        | Command::Completions(_) => {
-            eprintln!("error: this command is not available in this build yet");
-            exit::USAGE
-        }
+        Command::Validate(args) => validate::run(args),
+        Command::Graph(args) => graph::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Tui(args) => tui::run(args, &cli.global),
+        Command::Serve(args) => serve::run(args),
+        Command::Webui(args) => webui::run(args),
+        Command::Plugins(args) => plugins::run(args),
     }
 }

@@ -20,10 +20,14 @@ pub fn run(args: RunArgs) -> i32 {
     if let Some(n) = args.max_workers {
         runner.set_max_workers(n as usize);
     }
-    if args.status_port.is_some() {
-        eprintln!("error: --status-port is not available in this build yet");
-        return exit::USAGE;
-    }
+    let runner = Arc::new(runner);
+    let server = match args.status_port {
+        Some(port) => match super::serve::start(&runner, &args.status_host, port) {
+            Ok(server) => Some(server),
+            Err(code) => return code,
+        },
+        None => None,
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -47,7 +51,7 @@ pub fn run(args: RunArgs) -> i32 {
         Ok(s) => s,
         Err(e) => return exit::report(&e),
     };
-    let outputs = print::outputs_json(&runner);
+    let outputs = print::outputs_json(&runner, args.show_secrets);
     if let Some(path) = &args.output_file {
         if let Err(e) = print::write_json_file(path, &outputs) {
             eprintln!("error: cannot write outputs to {}: {e}", path.display());
@@ -58,10 +62,15 @@ pub fn run(args: RunArgs) -> i32 {
         if args.json {
             print::json(&outputs);
         } else {
-            print::human(&runner);
+            print::human(&outputs);
         }
     }
     print::summary(&status);
+    if let Some(server) = server {
+        // Ends the signal watcher: from here Ctrl-C stops the server.
+        drop(rt);
+        super::serve::keep_serving(server, status.outcome);
+    }
     exit::for_outcome(status.outcome, terminated.load(Ordering::SeqCst))
 }
 

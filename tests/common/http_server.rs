@@ -18,7 +18,10 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -31,10 +34,18 @@ pub struct Response {
 
 impl Response {
     pub fn json(status: u16, body: &str) -> Self {
-        Response { status, content_type: "application/json", body: body.into() }
+        Response {
+            status,
+            content_type: "application/json",
+            body: body.into(),
+        }
     }
     pub fn text(status: u16, body: &str) -> Self {
-        Response { status, content_type: "text/plain", body: body.into() }
+        Response {
+            status,
+            content_type: "text/plain",
+            body: body.into(),
+        }
     }
 }
 
@@ -78,7 +89,12 @@ fn read_request(stream: &mut TcpStream) -> Option<Request> {
         .unwrap_or(0);
     let mut body = vec![0u8; len];
     reader.read_exact(&mut body).ok()?;
-    Some(Request { method, target, headers, body: String::from_utf8_lossy(&body).into_owned() })
+    Some(Request {
+        method,
+        target,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
 }
 
 /// Starts a server answering with `route`; it lives as long as the test process.
@@ -94,7 +110,9 @@ pub fn start(route: impl Fn(&Request) -> Response + Send + Sync + 'static) -> Se
             let recorded = Arc::clone(&recorded);
             let route = Arc::clone(&route);
             thread::spawn(move || {
-                let Some(req) = read_request(&mut stream) else { return };
+                let Some(req) = read_request(&mut stream) else {
+                    return;
+                };
                 let resp = route(&req);
                 recorded.lock().unwrap().push(req);
                 let reason = if resp.status < 400 { "OK" } else { "Error" };

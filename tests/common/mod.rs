@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
-
 /// The path of the built `flowtoy` binary.
 pub fn flowtoy_bin() -> &'static str {
     env!("CARGO_BIN_EXE_flowtoy")
@@ -78,7 +77,9 @@ impl Test {
     /// The command, ready to spawn (for tests that signal it).
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(flowtoy_bin());
-        cmd.args(&self.args).current_dir(self.dir.path()).env_remove("FLOWTOY_PLUGIN_PATH");
+        cmd.args(&self.args)
+            .current_dir(self.dir.path())
+            .env_remove("FLOWTOY_PLUGIN_PATH");
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -89,7 +90,11 @@ impl Test {
     pub fn run(&self) -> Outcome {
         let mut cmd = self.command();
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        cmd.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         let mut child = cmd.spawn().expect("spawn flowtoy");
         if let Some(text) = &self.stdin {
             use std::io::Write;
@@ -97,7 +102,11 @@ impl Test {
             input.write_all(text.as_bytes()).expect("write stdin");
         }
         let output = child.wait_with_output().expect("wait for flowtoy");
-        Outcome { output, dir: self.dir.path().to_path_buf(), _keep: Arc::clone(&self.dir) }
+        Outcome {
+            output,
+            dir: self.dir.path().to_path_buf(),
+            _keep: Arc::clone(&self.dir),
+        }
     }
 }
 
@@ -140,24 +149,40 @@ impl Outcome {
 
     /// Stdout parsed as JSON.
     pub fn stdout_json(&self) -> Value {
-        serde_json::from_str(&self.stdout())
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\n--- stderr ---\n{}", self.stdout(), self.stderr()))
+        serde_json::from_str(&self.stdout()).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n--- stderr ---\n{}",
+                self.stdout(),
+                self.stderr()
+            )
+        })
     }
 
     pub fn stderr_has(&self, needle: &str) -> &Self {
-        assert!(self.stderr().contains(needle), "stderr lacks {needle:?}:\n{}", self.stderr());
+        assert!(
+            self.stderr().contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr()
+        );
         self
     }
 
     pub fn stdout_has(&self, needle: &str) -> &Self {
-        assert!(self.stdout().contains(needle), "stdout lacks {needle:?}:\n{}", self.stdout());
+        assert!(
+            self.stdout().contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.stdout()
+        );
         self
     }
 
     /// Asserts that nothing looks like a Rust panic or backtrace.
     pub fn no_panic(&self) -> &Self {
         let err = self.stderr();
-        assert!(!err.contains("panicked at") && !err.contains("RUST_BACKTRACE"), "panic:\n{err}");
+        assert!(
+            !err.contains("panicked at") && !err.contains("RUST_BACKTRACE"),
+            "panic:\n{err}"
+        );
         self
     }
 

@@ -71,13 +71,110 @@ fn read_error(path: &Path, e: &std::io::Error) -> String {
     }
 }
 
+/// Deepest nesting of flow collections (`[...]`, `{...}`) accepted before the
+/// text is handed to the YAML parser. The parser refuses more than 128 levels
+/// of any nesting anyway, but it spends time quadratic in the flow nesting
+/// depth before it gets there, so 100,000 `[` would hang it for minutes.
+const MAX_FLOW_DEPTH: usize = 256;
+
 /// Parses YAML text into a JSON value; errors carry the line when known.
 pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>)> {
+    if let Some(line) = flow_depth_exceeded(text, MAX_FLOW_DEPTH) {
+        return Err((
+            format!(
+                "invalid YAML: brackets nested more than {MAX_FLOW_DEPTH} levels deep; \
+                 flatten the structure"
+            ),
+            Some(line),
+        ));
+    }
     let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line());
         (format!("invalid YAML: {e}"), line)
     })?;
     Ok(to_json(yaml))
+}
+
+/// The 1-based line where the nesting of `[`/`{` outside quotes, comments and
+/// block scalars first goes deeper than `limit`, if it does. A rough scan:
+/// it may undercount (never overcount by much), which only means the YAML
+/// parser sees the text and reports the problem itself.
+fn flow_depth_exceeded(text: &str, limit: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut line = 1usize;
+    let mut quote: Option<u8> = None;
+    let mut prev = b'\n';
+    // Indentation of the line that opened a block scalar (`|` or `>`): lines
+    // indented deeper are its text.
+    let mut block_indent: Option<usize> = None;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if prev == b'\n' {
+            let indent = bytes[i..].iter().take_while(|c| **c == b' ').count();
+            let blank = matches!(bytes.get(i + indent), None | Some(b'\n' | b'\r'));
+            match block_indent {
+                Some(parent) if blank || indent > parent => {
+                    // Skip the whole line of block-scalar text.
+                    let len = bytes[i..].iter().position(|c| *c == b'\n');
+                    i += len.map_or(bytes.len() - i, |n| n + 1);
+                    line += 1;
+                    continue;
+                }
+                _ => block_indent = None,
+            }
+        }
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(b'"') if b == b'\\' => i += 1,
+            Some(_) => {}
+            None => match b {
+                b'#' if prev.is_ascii_whitespace() => {
+                    let len = bytes[i..].iter().position(|c| *c == b'\n');
+                    i += len.unwrap_or(bytes.len() - i);
+                    continue;
+                }
+                b'"' | b'\'' if is_token_start(prev) => quote = Some(b),
+                b'[' | b'{' if depth > 0 || is_token_start(prev) => {
+                    depth += 1;
+                    if depth > limit {
+                        return Some(line);
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                b'|' | b'>' if depth == 0 && is_token_start(prev) => {
+                    let rest = &bytes[i + 1..];
+                    let end = rest.iter().position(|c| *c == b'\n').unwrap_or(rest.len());
+                    let header = String::from_utf8_lossy(&rest[..end]);
+                    let header = header.split(" #").next().unwrap_or("").trim();
+                    if header
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '-' || c == '+')
+                    {
+                        let start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+                        let indent = bytes[start..].iter().take_while(|c| **c == b' ').count();
+                        block_indent = Some(indent);
+                    }
+                }
+                _ => {}
+            },
+        }
+        if bytes.get(i) == Some(&b'\n') {
+            line += 1;
+        }
+        prev = bytes.get(i).copied().unwrap_or(b);
+        i += 1;
+    }
+    None
+}
+
+/// True after a byte that may precede the start of a YAML token.
+fn is_token_start(prev: u8) -> bool {
+    matches!(
+        prev,
+        b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b',' | b':' | b'-' | b'?'
+    )
 }
 
 fn to_json(v: serde_yaml::Value) -> Value {
@@ -134,7 +231,10 @@ fn name_lines(text: &str) -> HashMap<String, Vec<usize>> {
         if let Some(rest) = t.strip_prefix("name:") {
             let name = rest.trim().trim_matches(|c| c == '"' || c == '\'');
             if !name.is_empty() {
-                lines.entry(name.to_string()).or_insert_with(Vec::new).push(i + 1);
+                lines
+                    .entry(name.to_string())
+                    .or_insert_with(Vec::new)
+                    .push(i + 1);
             }
         }
     }
@@ -179,6 +279,21 @@ mod tests {
         let (msg, line) = parse_yaml("a: 1\nb: [\n").unwrap_err();
         assert!(msg.contains("invalid YAML"));
         assert!(line.is_some());
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_parsing() {
+        let deep = format!("flow: {}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let (msg, line) = parse_yaml(&deep).unwrap_err();
+        assert!(msg.contains("nested more than 256 levels"), "{msg}");
+        assert_eq!(line, Some(1));
+        // Brackets in quotes, comments and block scalars do not count.
+        let many = "[".repeat(300);
+        let text = format!(
+            "a: \"{many}\"\nb: '{many}'\n# {many}\nc: |\n  {many}\n\n  {many}\nd: x{many}\n"
+        );
+        assert!(flow_depth_exceeded(&text, 256).is_none());
+        assert!(parse_yaml(&text).is_ok());
     }
 
     #[test]

@@ -96,18 +96,19 @@ impl Draft {
         }
         let mut origins = Origins::default();
         let mut merged = Value::Object(Map::new());
-        for f in &files {
+        let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+        for f in files {
             if f.value.get("flow").is_some() {
                 origins.flow_file = Some(f.path.clone());
-                origins.name_lines = f.name_lines.clone();
+                origins.name_lines = f.name_lines;
             }
             if f.value.get("plugins").and_then(|p| p.get("dirs")).is_some() {
-                origins.plugins_file = Some(f.path.clone());
+                origins.plugins_file = Some(f.path);
             }
-            deep_merge(&mut merged, f.value.clone());
+            deep_merge(&mut merged, f.value);
         }
         if origins.flow_file.is_none() {
-            origins.flow_file = files.last().map(|f| f.path.clone());
+            origins.flow_file = paths.last().cloned();
         }
         let root = match merged {
             Value::Object(m) => m,
@@ -120,7 +121,7 @@ impl Draft {
             flow: builder.flow(root.get("flow")),
             runner: builder.runner(root.get("runner")),
             plugins: builder.plugins(root.get("plugins")),
-            files: files.into_iter().map(|f| f.path).collect(),
+            files: paths,
             warnings: std::mem::take(&mut builder.warnings),
             compiled: Arc::new(Compiled::default()),
         };

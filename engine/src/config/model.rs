@@ -241,6 +241,9 @@ impl<'a> ModelBuilder<'a> {
         })?;
         let type_name = match m.get("type") {
             Some(Value::String(t)) if !t.is_empty() => t.clone(),
+            Some(Value::String(_)) => {
+                return Err("`type` is empty: name the provider, e.g. `type: rest`".into())
+            }
             Some(other) => {
                 return Err(format!(
                     "`type` must be a provider name, not {}",
@@ -384,10 +387,15 @@ impl<'a> ModelBuilder<'a> {
         let name = match m.get("name") {
             Some(Value::String(n)) if !n.is_empty() => n.clone(),
             Some(Value::Number(n)) => n.to_string(),
-            _ => {
+            other => {
+                let what = match other {
+                    None | Some(Value::Null) => "has no `name`".to_string(),
+                    Some(Value::String(_)) => "has an empty `name`".to_string(),
+                    Some(v) => format!("has a `name` that is {}, not a string", kind_of(v)),
+                };
                 self.problems.push(
                     Problem::new(format!(
-                        "flow entry #{} has no `name` (every step needs a unique name)",
+                        "flow entry #{} {what} (every step needs a unique name)",
                         index + 1
                     ))
                     .in_file(file),
@@ -396,7 +404,12 @@ impl<'a> ModelBuilder<'a> {
             }
         };
         let nth = self.seen_names.entry(name.clone()).or_insert(0);
-        let line = self.origins.name_lines.get(&name).and_then(|lines| lines.get(*nth)).copied();
+        let line = self
+            .origins
+            .name_lines
+            .get(&name)
+            .and_then(|lines| lines.get(*nth))
+            .copied();
         *nth += 1;
         let mut step = StepDef {
             name,
@@ -486,6 +499,10 @@ impl<'a> ModelBuilder<'a> {
                     .into(),
             ),
             Some(Value::String(s)) if !s.is_empty() => Ok(SourceRef::Named(s.clone())),
+            Some(Value::String(_)) => Err(
+                "`source` is empty: name a source, a provider type, or give {type, configuration}"
+                    .into(),
+            ),
             Some(Value::Object(m)) if m.contains_key("base") => {
                 let base = m
                     .get("base")
@@ -549,7 +566,9 @@ fn output_spec(spec: &Value) -> Result<OutputSpec, String> {
     })?;
     let name = match m.get("name") {
         Some(Value::String(n)) if !n.is_empty() => n.clone(),
-        _ => return Err("has no `name`".into()),
+        None | Some(Value::Null) => return Err("has no `name`".into()),
+        Some(Value::String(_)) => return Err("has an empty `name`".into()),
+        Some(v) => return Err(format!("has a `name` that is {}, not a string", kind_of(v))),
     };
     let value = m.get("value");
     let value_text = || match value {
@@ -571,7 +590,15 @@ fn output_spec(spec: &Value) -> Result<OutputSpec, String> {
         }
         None => implicit_kind(value),
     };
-    let secret = m.get("secret").and_then(Value::as_bool).unwrap_or(false);
+    let secret = match m.get("secret") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(format!(
+                "output '{name}': `secret` must be true or false, not {other}"
+            ))
+        }
+    };
     Ok(OutputSpec { name, kind, secret })
 }
 

@@ -118,6 +118,7 @@ pub fn compile(
     let mut seen: HashMap<&str, &StepDef> = HashMap::new();
     let mut bad_templates: HashSet<String> = HashSet::new();
     let mut references = Vec::with_capacity(config.flow.len());
+    let mut named: HashMap<&str, Arc<SourceDef>> = HashMap::new();
     for step in &config.flow {
         if let Some(first) = seen.insert(step.name.as_str(), step) {
             let at = first
@@ -129,7 +130,15 @@ pub fn compile(
                 step.name
             )));
         }
-        let source = resolve(config, step, &mut problems);
+        // Steps naming the same source share one resolved definition.
+        let source = match &step.source {
+            SourceRef::Named(name) => Arc::clone(
+                named
+                    .entry(name.as_str())
+                    .or_insert_with(|| Arc::new(resolve(config, step, &mut problems))),
+            ),
+            _ => Arc::new(resolve(config, step, &mut problems)),
+        };
         if let Some(registry) = registry {
             if !source.type_name.is_empty() && !registry.knows(&source.type_name) {
                 problems.push(step.problem(registry.unknown_type_message(&source.type_name)));
@@ -164,7 +173,7 @@ pub fn compile(
                 }
             }
         }
-        compiled.resolved.push(Arc::new(source));
+        compiled.resolved.push(source);
     }
     match Graph::build(&config.flow, &references) {
         Ok(g) => compiled.graph = g,

@@ -1,15 +1,26 @@
 //! Cancelling a run from another thread, a signal handler or a program (SPEC R16).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
+
+type Waker = Box<dyn Fn() + Send + Sync>;
 
 /// A cloneable handle that stops a run: no new step starts, running programs
 /// are killed, pending steps become skipped.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CancelHandle {
     flag: Arc<AtomicBool>,
     notify: watch::Sender<bool>,
+    wakers: Arc<Mutex<Vec<Waker>>>,
+}
+
+impl std::fmt::Debug for CancelHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CancelHandle")
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
 }
 
 impl Default for CancelHandle {
@@ -24,6 +35,7 @@ impl CancelHandle {
         CancelHandle {
             flag: Arc::new(AtomicBool::new(false)),
             notify: watch::channel(false).0,
+            wakers: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
@@ -31,6 +43,9 @@ impl CancelHandle {
     pub fn cancel(&self) {
         self.flag.store(true, Ordering::SeqCst);
         self.notify.send_replace(true);
+        for wake in self.wakers.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            wake();
+        }
     }
 
     /// True once cancelled.
@@ -38,14 +53,23 @@ impl CancelHandle {
         self.flag.load(Ordering::SeqCst)
     }
 
+    /// Resolves when cancelled (for async code).
+    pub async fn cancelled(&self) {
+        let mut rx = self.notify.subscribe();
+        let _ = rx.wait_for(|c| *c).await;
+    }
+
     /// The flag providers look at (through their call context).
     pub(crate) fn flag(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.flag)
     }
 
-    /// Resolves when cancelled.
-    pub(crate) async fn cancelled(&self) {
-        let mut rx = self.notify.subscribe();
-        let _ = rx.wait_for(|c| *c).await;
+    /// Calls `wake` on cancellation (at once if already cancelled).
+    pub(crate) fn on_cancel(&self, wake: Waker) {
+        let mut wakers = self.wakers.lock().unwrap_or_else(|e| e.into_inner());
+        if self.is_cancelled() {
+            wake();
+        }
+        wakers.push(wake);
     }
 }

@@ -55,6 +55,37 @@ impl Shared {
     }
 }
 
+/// Registers the secret values of every `env` source the flow uses (R24):
+/// variables whose names look secret, and those listed under
+/// `configuration.secrets`.
+fn register_env_secrets(config: &Config) {
+    let registry = crate::secrets::registry();
+    for source in config
+        .compiled
+        .resolved
+        .iter()
+        .filter(|s| s.type_name == "env")
+    {
+        let listed =
+            flowtoy_provider_env::configured_vars(&source.configuration).unwrap_or_default();
+        let declared: Vec<&str> = match source.configuration.get("secrets") {
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for name in listed
+            .iter()
+            .map(String::as_str)
+            .chain(declared.iter().copied())
+        {
+            if crate::secrets::is_secret_name(name) || declared.contains(&name) {
+                if let Ok(value) = std::env::var(name) {
+                    registry.add(&value);
+                }
+            }
+        }
+    }
+}
+
 /// The `sources` template context (R8): env sources as their variables'
 /// current values, other sources as their definitions.
 fn sources_context(config: &Config) -> Value {
@@ -109,7 +140,9 @@ impl LocalRunner {
         if !problems.is_empty() {
             return Err(FlowError::Config(problems));
         }
+        register_env_secrets(&config);
         let run_id = (now_secs() * 1000.0) as u64;
+
         let flows = Arc::new(FlowStore::new());
         let status = Arc::new(StatusStore::new(
             run_id,
@@ -191,25 +224,33 @@ impl LocalRunner {
         self.shared.cancel.clone()
     }
 
-    /// Runs the flow to its end, blocking the calling thread (do not call it
-    /// from inside a tokio runtime; use [`LocalRunner::run_async`] there).
+    /// Runs the flow to its end, blocking the calling thread (inside a tokio
+    /// runtime, use [`LocalRunner::run_async`]).
     pub fn run(&self) -> Result<RunStatus, FlowError> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| FlowError::Run(format!("cannot start the async runtime: {e}")))?;
-        rt.block_on(self.run_async())
+        self.claim()?;
+        scheduler::schedule(Arc::clone(&self.shared), self.max_workers);
+        Ok(self.status())
     }
 
-    /// Runs the flow to its end inside the caller's tokio runtime.
+    /// Runs the flow to its end without blocking the caller's tokio runtime
+    /// (the workers run on a blocking thread).
     pub async fn run_async(&self) -> Result<RunStatus, FlowError> {
+        self.claim()?;
+        let shared = Arc::clone(&self.shared);
+        let max_workers = self.max_workers;
+        tokio::task::spawn_blocking(move || scheduler::schedule(shared, max_workers))
+            .await
+            .map_err(|e| FlowError::Run(format!("the scheduler stopped unexpectedly: {e}")))?;
+        Ok(self.status())
+    }
+
+    /// A runner runs once.
+    fn claim(&self) -> Result<(), FlowError> {
         if self.started.swap(true, Ordering::SeqCst) {
             return Err(FlowError::Run(
                 "this runner has already run; make a new one".into(),
             ));
         }
-        scheduler::schedule(Arc::clone(&self.shared), self.max_workers).await;
-        Ok(self.status())
+        Ok(())
     }
 }

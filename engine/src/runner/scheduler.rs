@@ -1,7 +1,12 @@
 //! The scheduler (SPEC R13–R16): starts ready steps in file order, at most
 //! `max_workers` at once, applies each failed step's own policy, and stops
-//! cleanly on cancellation. Each finished step costs work proportional to its
-//! own dependents only.
+//! cleanly on cancellation.
+//!
+//! `max_workers` threads schedule themselves: a worker that finishes a step
+//! records it, releases its dependents and takes the next ready step, all
+//! under one short lock, so a step costs no thread hand-off and work
+//! proportional to its own dependents only. Idle workers sleep on a condition
+//! variable; nothing polls.
 
 use super::status::{now_secs, RunOutcome, StepState};
 use super::step::{execute, panic_message};
@@ -11,141 +16,208 @@ use crate::flows::StepOutputs;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
-use tokio::task::JoinSet;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-struct Scheduler {
-    shared: Arc<Shared>,
+/// What the workers share, behind one lock.
+struct Queue {
     /// Unfinished dependencies per step.
     waiting_on: Vec<usize>,
     /// Ready steps, smallest index (file order) first.
     ready: BinaryHeap<Reverse<usize>>,
-    tasks: JoinSet<(usize, Result<StepOutputs, String>)>,
+    /// Steps being run right now.
+    running: usize,
+    /// A step failed under `fail`: start nothing new.
     halted: bool,
+    /// The run was cancelled: start nothing new.
+    cancelled: bool,
 }
 
-impl Scheduler {
-    fn start(&mut self, index: usize) {
-        let name = &self.shared.config.flow[index].name;
-        tracing::info!(step = %name, "step started");
-        self.shared.status.update(index, |s| {
-            s.state = StepState::Running;
-            s.started_at = Some(now_secs());
-        });
-        let shared = Arc::clone(&self.shared);
-        self.tasks.spawn_blocking(move || {
-            let outcome = catch_unwind(AssertUnwindSafe(|| execute(&shared, index)))
-                .unwrap_or_else(|p| Err(format!("step panicked: {}", panic_message(&*p))));
-            (index, outcome)
-        });
+impl Queue {
+    fn may_start(&self) -> bool {
+        !self.halted && !self.cancelled && !self.ready.is_empty()
     }
 
-    /// A dependency of each of `index`'s dependents is done (succeeded, or failed under `continue`).
-    fn release_dependents(&mut self, index: usize) {
-        for &d in &self.shared.config.graph().dependents[index] {
-            self.waiting_on[d] -= 1;
-            if self.waiting_on[d] == 0 && self.shared.status.state(d) == StepState::Pending {
-                self.ready.push(Reverse(d));
+    fn is_over(&self) -> bool {
+        self.running == 0 && (self.halted || self.cancelled || self.ready.is_empty())
+    }
+}
+
+struct Pool {
+    shared: Arc<Shared>,
+    queue: Mutex<Queue>,
+    wake: Condvar,
+}
+
+impl Pool {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One worker: take a ready step, run it, record it, repeat.
+    fn work(&self) {
+        let mut queue = self.lock();
+        loop {
+            if queue.is_over() {
+                self.wake.notify_all();
+                return;
             }
+            if !queue.may_start() {
+                queue = self.wake.wait(queue).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            let Some(Reverse(index)) = queue.ready.pop() else {
+                continue;
+            };
+            queue.running += 1;
+            // Marked running under the lock, so start order is file order.
+            self.shared.status.update(index, |s| {
+                s.state = StepState::Running;
+                s.started_at = Some(now_secs());
+            });
+            drop(queue);
+            tracing::info!(step = %self.shared.config.flow[index].name, "step started");
+            let outcome = catch_unwind(AssertUnwindSafe(|| execute(&self.shared, index)))
+                .unwrap_or_else(|p| Err(format!("step panicked: {}", panic_message(&*p))));
+            queue = self.lock();
+            queue.running -= 1;
+            self.finished(&mut queue, index, outcome);
+        }
+    }
+
+    /// A dependency of each of `index`'s dependents is done (succeeded, or
+    /// failed under `continue`).
+    fn release_dependents(&self, queue: &mut Queue, index: usize) {
+        let mut released = 0;
+        for &d in &self.shared.config.graph().dependents[index] {
+            queue.waiting_on[d] -= 1;
+            if queue.waiting_on[d] == 0 && self.shared.status.state(d) == StepState::Pending {
+                queue.ready.push(Reverse(d));
+                released += 1;
+            }
+        }
+        match released {
+            0 => {}
+            1 => self.wake.notify_one(),
+            _ => self.wake.notify_all(),
         }
     }
 
     /// Skips every step that depends on `index`, transitively.
-    fn skip_dependents(&mut self, index: usize) {
+    fn skip_dependents(&self, index: usize) {
         let config = &self.shared.config;
         let graph = config.graph();
-        let mut stack: Vec<(usize, usize)> = graph.dependents[index].iter().map(|&d| (d, index)).collect();
+        let mut stack: Vec<(usize, usize)> = graph.dependents[index]
+            .iter()
+            .map(|&d| (d, index))
+            .collect();
         while let Some((d, parent)) = stack.pop() {
             if self.shared.status.state(d) != StepState::Pending {
                 continue;
             }
-            let why = if parent == index { "failed" } else { "was skipped" };
-            let reason = format!("skipped: depends on '{}', which {why}", config.flow[parent].name);
+            let why = if parent == index {
+                "failed"
+            } else {
+                "was skipped"
+            };
+            let reason = format!(
+                "skipped: depends on '{}', which {why}",
+                config.flow[parent].name
+            );
             tracing::info!(step = %config.flow[d].name, "{reason}");
             self.shared.status.update(d, |s| {
                 s.state = StepState::Skipped;
                 s.error = Some(reason);
             });
             stack.extend(graph.dependents[d].iter().map(|&g| (g, d)));
-
         }
     }
 
-    fn finished(&mut self, index: usize, outcome: Result<StepOutputs, String>) {
-        let name = self.shared.config.flow[index].name.clone();
+    fn finished(&self, queue: &mut Queue, index: usize, outcome: Result<StepOutputs, String>) {
+        let shared = &self.shared;
+        let name = &shared.config.flow[index].name;
         match outcome {
             Ok(outputs) => {
                 tracing::info!(step = %name, "step succeeded");
+                for spec in shared.config.flow[index].output.iter().filter(|o| o.secret) {
+                    if let Some(value) = outputs.get(&spec.name) {
+                        crate::secrets::registry().add_json(value);
+                    }
+                }
                 let names: Vec<String> = outputs.keys().cloned().collect();
-                self.shared.flows.insert(&name, outputs);
-                self.shared.status.update(index, |s| {
+                shared.flows.insert(name, outputs);
+                shared.status.update(index, |s| {
                     s.state = StepState::Succeeded;
                     s.ended_at = Some(now_secs());
                     s.outputs = names;
                 });
-                self.release_dependents(index);
+                self.release_dependents(queue, index);
             }
             Err(error) => {
-                let policy = self.shared.policy(index);
+                let error = crate::secrets::mask(&error).into_owned();
+                let policy = shared.policy(index);
+
                 tracing::warn!(step = %name, policy = policy.as_str(), "step failed: {error}");
-                self.shared.status.update(index, |s| {
+                shared.status.update(index, |s| {
                     s.state = StepState::Failed;
                     s.ended_at = Some(now_secs());
                     s.error = Some(error);
                 });
                 match policy {
-                    OnError::Fail => self.halted = true,
+                    OnError::Fail => queue.halted = true,
                     OnError::Skip => self.skip_dependents(index),
-                    OnError::Continue => self.release_dependents(index),
+                    OnError::Continue => self.release_dependents(queue, index),
                 }
             }
         }
     }
 }
 
-/// Runs every step of `shared`'s flow; returns how the run ended.
-pub async fn schedule(shared: Arc<Shared>, max_workers: usize) -> RunOutcome {
+/// Runs every step of `shared`'s flow on `max_workers` threads, blocking the
+/// caller until the run is over; returns how it ended.
+pub fn schedule(shared: Arc<Shared>, max_workers: usize) -> RunOutcome {
     let graph = shared.config.graph();
     let waiting_on: Vec<usize> = graph.deps.iter().map(Vec::len).collect();
     let ready = (0..waiting_on.len())
         .filter(|&i| waiting_on[i] == 0)
         .map(Reverse)
         .collect();
-    let cancel = shared.cancel.clone();
-    let mut s = Scheduler {
+    let pool = Arc::new(Pool {
         shared: Arc::clone(&shared),
-        waiting_on,
-        ready,
-        tasks: JoinSet::new(),
-        halted: false,
-    };
+        queue: Mutex::new(Queue {
+            waiting_on,
+            ready,
+            running: 0,
+            halted: false,
+            cancelled: shared.cancel.is_cancelled(),
+        }),
+        wake: Condvar::new(),
+    });
+    let waker = Arc::downgrade(&pool);
+    shared.cancel.on_cancel(Box::new(move || {
+        if let Some(pool) = waker.upgrade() {
+            tracing::warn!("run cancelled: stopping running steps");
+            pool.lock().cancelled = true;
+            pool.wake.notify_all();
+        }
+    }));
     shared.status.start();
-    let cancelled = cancel.cancelled();
-    tokio::pin!(cancelled);
-    let mut is_cancelled = false;
-    loop {
-        while !s.halted && !is_cancelled && s.tasks.len() < max_workers.max(1) {
-            match s.ready.pop() {
-                Some(Reverse(i)) => s.start(i),
-                None => break,
+    let workers = max_workers.clamp(1, shared.config.flow.len().max(1));
+    std::thread::scope(|scope| {
+        for i in 1..workers {
+            let pool = &pool;
+            let spawned = std::thread::Builder::new()
+                .name(format!("flowtoy-worker-{i}"))
+                .spawn_scoped(scope, move || pool.work());
+            if let Err(e) = spawned {
+                tracing::warn!("could only start {i} of {workers} workers: {e}");
+                break;
             }
         }
-        if s.tasks.is_empty() {
-            break;
-        }
-        tokio::select! {
-            joined = s.tasks.join_next() => match joined {
-                Some(Ok((index, outcome))) => s.finished(index, outcome),
-                Some(Err(e)) => tracing::error!("a step task was lost: {e}"),
-                None => {}
-            },
-            _ = &mut cancelled, if !is_cancelled => {
-                tracing::warn!("run cancelled: stopping running steps");
-                is_cancelled = true;
-            }
-        }
-    }
-    let reason = if is_cancelled {
+        // The calling thread works too, so a run always has a worker.
+        pool.work();
+    });
+    let queue = pool.lock();
+    let reason = if queue.cancelled {
         "skipped: the run was cancelled"
     } else {
         "skipped: the run halted after a failure"
@@ -158,9 +230,9 @@ pub async fn schedule(shared: Arc<Shared>, max_workers: usize) -> RunOutcome {
             });
         }
     }
-    let outcome = if is_cancelled {
+    let outcome = if queue.cancelled {
         RunOutcome::Cancelled
-    } else if s.halted {
+    } else if queue.halted {
         RunOutcome::Halted
     } else {
         RunOutcome::Completed

@@ -70,6 +70,21 @@ pub struct StepStatus {
     pub outputs: Vec<String>,
 }
 
+impl StepStatus {
+    /// The step in the JSON shape of an entry of `steps` in `GET /status`
+    /// (SPEC R19): `{state, started_at, ended_at, notes, outputs}`.
+    pub fn to_json(&self) -> Value {
+        let notes: Vec<&str> = self.error.as_deref().into_iter().collect();
+        json!({
+            "state": self.state,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "notes": notes,
+            "outputs": self.outputs,
+        })
+    }
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -126,19 +141,7 @@ impl RunStatus {
         let steps: serde_json::Map<String, Value> = self
             .steps
             .iter()
-            .map(|s| {
-                let notes: Vec<&str> = s.error.as_deref().into_iter().collect();
-                (
-                    s.name.clone(),
-                    json!({
-                        "state": s.state,
-                        "started_at": s.started_at,
-                        "ended_at": s.ended_at,
-                        "notes": notes,
-                        "outputs": s.outputs,
-                    }),
-                )
-            })
+            .map(|s| (s.name.clone(), s.to_json()))
             .collect();
         json!({
             "run_id": self.run_id,

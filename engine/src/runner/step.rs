@@ -7,6 +7,7 @@ use crate::template::{self, payload_extras};
 use crate::{input, output};
 use flowtoy_plugin_api::{CallContext, ProviderResult};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Meta keys whose values are hidden (SPEC R10), matched case-insensitively.
@@ -33,15 +34,6 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-fn has_template(value: &Value) -> bool {
-    match value {
-        Value::String(s) => template::is_template(s),
-        Value::Array(items) => items.iter().any(has_template),
-        Value::Object(m) => m.values().any(has_template),
-        _ => false,
-    }
-}
-
 /// The error of a failed result (R10).
 fn failure_message(result: &ProviderResult) -> String {
     if result.status.notes.is_empty() {
@@ -60,14 +52,13 @@ pub fn execute(shared: &Shared, index: usize) -> Result<StepOutputs, String> {
     let compiled = &config.compiled;
     let step = &config.flow[index];
     let templates = &compiled.templates;
-    let plain = shared.base.with(Vec::new());
-    let payload = input::build_payload(&step.input, templates, &plain)?;
+    let payload = input::build_payload(&step.input, templates, &shared.base)?;
     let source = &compiled.resolved[index];
-    let configuration = if has_template(&source.configuration) {
+    let configuration = if template::value_has_template(&source.configuration) {
         let ctx = shared.base.with(payload_extras(&payload));
-        templates.render_value(&source.configuration, &ctx)?
+        Cow::Owned(templates.render_value(&source.configuration, &ctx)?)
     } else {
-        source.configuration.clone()
+        Cow::Borrowed(&source.configuration)
     };
     let registered = shared
         .registry

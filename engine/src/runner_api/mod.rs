@@ -1,0 +1,50 @@
+//! The status API and web UI (SPEC R19, R20, R23): a `warp` server that
+//! reports on a [`LocalRunner`](crate::runner::LocalRunner) in this process,
+//! or relays another runner's API.
+//!
+//! | route | answer |
+//! | --- | --- |
+//! | `GET /status` | `{run_id, started_at, ended_at, total_steps, completed_steps, current_step, running_steps, running_count, steps: {name: {state, started_at, ended_at, notes, outputs}}}`, or `{"status": "no-runner"}` |
+//! | `GET /outputs` | the `flows` mapping, `{step: {output: value}}` |
+//! | `GET /events` | Server-Sent Events: `status`, then `step` per state change, `run_ended` |
+//! | `GET /logs` | `{"records": [...]}` from the [`LogCapture`] given to the server |
+//! | `GET /healthz` | `{"ok": true}` |
+//! | `GET /` | the web UI |
+//!
+//! Errors are JSON `{"error": "..."}` (500 for a server error, 502 in relay
+//! mode when the remote runner cannot be reached). Reads take a snapshot of
+//! pointers to immutable step statuses and outputs under a short read lock:
+//! they never wait for a step, never block the scheduler for longer than
+//! copying a list of pointers, and never see a half-updated step.
+//!
+//! ```no_run
+//! use flowtoy::{config, runner::LocalRunner, runner_api::{self, LogCapture}};
+//! use std::sync::Arc;
+//!
+//! let runner = Arc::new(LocalRunner::new(config::load_yaml_files(&["flow.yaml"])?)?);
+//! let capture = LogCapture::new(100);
+//! let server = runner_api::serve_runner_api_in_thread(
+//!     Some(Arc::clone(&runner)), "127.0.0.1", 0, tracing::Level::INFO, Some(capture.clone()),
+//! )?;
+//! println!("web UI at {}", server.url());
+//! let status = runner.run()?;
+//! println!("{} of {} steps done", status.completed_steps(), status.steps.len());
+//! for line in capture.records() {
+//!     println!("{line}");
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod events;
+mod log_capture;
+mod relay;
+mod reply;
+mod routes;
+mod server;
+mod source;
+mod webui;
+
+pub use log_capture::{LogCapture, DEFAULT_MAXLEN};
+pub use relay::{RelayClient, StatusUrl};
+pub use server::{serve_api_in_thread, serve_runner_api_in_thread, ApiError, ApiServer};
+pub use source::{ApiSource, RunnerSlot};

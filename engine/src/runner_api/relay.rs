@@ -1,0 +1,198 @@
+//! Relay mode: answering the status API by asking a remote runner's status
+//! API (`webui --status-url`, SPEC R18, R20). An unreachable runner is a
+//! `502 {"error": ...}`, never a crash.
+
+use super::reply::{json_error, json_response};
+use futures_util::StreamExt;
+use std::time::Duration;
+use warp::http::StatusCode;
+use warp::hyper::Body;
+use warp::reply::Response;
+
+/// How long connecting to the remote runner may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a whole JSON request to the remote runner may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A remote runner's status API address, from a `--status-url` given either
+/// as the base URL (`http://host:8000`) or as its `/status` URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusUrl {
+    base: String,
+}
+
+impl StatusUrl {
+    /// Parses `url`; the error says what is wrong and what is expected.
+    ///
+    /// ```
+    /// use flowtoy::runner_api::StatusUrl;
+    /// let url = StatusUrl::parse("http://127.0.0.1:8000/status").unwrap();
+    /// assert_eq!(url.endpoint("events"), "http://127.0.0.1:8000/events");
+    /// assert_eq!(StatusUrl::parse("http://127.0.0.1:8000/").unwrap(), url);
+    /// ```
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let trimmed = url.trim();
+        let parsed = reqwest::Url::parse(trimmed).map_err(|e| {
+            format!("invalid status URL '{url}': {e}; expected e.g. http://127.0.0.1:8000 or http://127.0.0.1:8000/status")
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(format!(
+                "invalid status URL '{url}': expected an http:// or https:// URL with a host, e.g. http://127.0.0.1:8000"
+            ));
+        }
+        let mut base = trimmed.trim_end_matches('/');
+        if let Some(stripped) = base.strip_suffix("/status") {
+            base = stripped.trim_end_matches('/');
+        }
+        Ok(StatusUrl {
+            base: base.to_string(),
+        })
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The URL of one endpoint, e.g. `endpoint("status")`.
+    pub fn endpoint(&self, name: &str) -> String {
+        format!("{}/{}", self.base, name.trim_start_matches('/'))
+    }
+}
+
+/// A client of a remote runner's status API, used by the relay routes.
+#[derive(Debug, Clone)]
+pub struct RelayClient {
+    url: StatusUrl,
+    client: reqwest::Client,
+}
+
+impl RelayClient {
+    /// A client for the runner at `url`.
+    pub fn new(url: StatusUrl) -> Result<Self, String> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+        Ok(RelayClient { url, client })
+    }
+
+    /// The remote runner's address.
+    pub fn url(&self) -> &StatusUrl {
+        &self.url
+    }
+
+    fn unreachable(&self, endpoint: &str, err: &reqwest::Error) -> Response {
+        let mut reason = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(s) = source {
+            reason = format!("{reason}: {s}");
+            source = s.source();
+        }
+        json_error(
+            StatusCode::BAD_GATEWAY,
+            &format!(
+                "cannot reach the runner at {}: {reason}",
+                self.url.endpoint(endpoint)
+            ),
+        )
+    }
+
+    /// Forwards a JSON endpoint (`status`, `outputs`, `logs`): the remote
+    /// answer as is when it is JSON, else a 502 that says why.
+    pub async fn json(&self, endpoint: &str) -> Response {
+        let answer = self
+            .client
+            .get(self.url.endpoint(endpoint))
+            .timeout(REQUEST_TIMEOUT)
+            .send()
+            .await;
+        let response = match answer {
+            Ok(r) => r,
+            Err(e) => return self.unreachable(endpoint, &e),
+        };
+        let status = response.status().as_u16();
+        let body = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => return self.unreachable(endpoint, &e),
+        };
+        if serde_json::from_slice::<serde_json::Value>(&body).is_err() {
+            return json_error(
+                StatusCode::BAD_GATEWAY,
+                &format!(
+                    "the runner at {} answered HTTP {status} with something that is not JSON",
+                    self.url.endpoint(endpoint)
+                ),
+            );
+        }
+        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+        json_response(code, body.to_vec())
+    }
+
+    /// Forwards the remote `/events` stream until it ends or `stop` resolves.
+    pub async fn events(
+        &self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Response {
+        let answer = self
+            .client
+            .get(self.url.endpoint("events"))
+            .header("accept", "text/event-stream")
+            .send()
+            .await;
+        let response = match answer {
+            Ok(r) if r.status().is_success() => r,
+            Ok(r) => {
+                return json_error(
+                    StatusCode::BAD_GATEWAY,
+                    &format!(
+                        "the runner at {} answered HTTP {}",
+                        self.url.endpoint("events"),
+                        r.status().as_u16()
+                    ),
+                )
+            }
+            Err(e) => return self.unreachable("events", &e),
+        };
+        let stream = response.bytes_stream().take_until(Box::pin(stop));
+        let mut reply = Response::new(Body::wrap_stream(stream));
+        let headers = reply.headers_mut();
+        headers.insert(
+            "content-type",
+            warp::http::HeaderValue::from_static("text/event-stream"),
+        );
+        headers.insert(
+            "cache-control",
+            warp::http::HeaderValue::from_static("no-cache"),
+        );
+        reply
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_urls_are_normalised_to_their_base() {
+        for given in [
+            "http://h:8000",
+            "http://h:8000/",
+            "http://h:8000/status",
+            "http://h:8000/status/",
+        ] {
+            assert_eq!(StatusUrl::parse(given).unwrap().base(), "http://h:8000");
+        }
+        assert_eq!(
+            StatusUrl::parse("https://h/runner/status").unwrap().base(),
+            "https://h/runner"
+        );
+    }
+
+    #[test]
+    fn bad_status_urls_say_what_is_expected() {
+        let err = StatusUrl::parse("localhost:8000").unwrap_err();
+        assert!(err.contains("expected"), "{err}");
+        assert!(StatusUrl::parse("not a url").is_err());
+    }
+}

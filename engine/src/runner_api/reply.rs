@@ -1,0 +1,43 @@
+//! Building the API's HTTP answers: JSON bodies (errors as
+//! `{"error": "..."}`, SPEC R19) and static assets.
+
+use serde::Serialize;
+use warp::http::{HeaderValue, StatusCode};
+use warp::hyper::Body;
+use warp::reply::Response;
+
+/// A JSON answer from already serialized bytes.
+pub fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut reply = Response::new(Body::from(body));
+    *reply.status_mut() = status;
+    let headers = reply.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    reply
+}
+
+/// `{"error": message}` with `status`.
+pub fn json_error(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "error": message }).to_string();
+    json_response(status, body.into_bytes())
+}
+
+/// `value` serialized as JSON with 200, or a 500 `{"error"}` when it cannot be.
+pub fn json_ok<T: Serialize + ?Sized>(value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => json_response(StatusCode::OK, body),
+        Err(e) => json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("cannot serialize the answer: {e}"),
+        ),
+    }
+}
+
+/// A static asset compiled into the binary.
+pub fn asset(content_type: &'static str, body: &'static str) -> Response {
+    let mut reply = Response::new(Body::from(body));
+    reply
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static(content_type));
+    reply
+}

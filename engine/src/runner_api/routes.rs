@@ -1,0 +1,261 @@
+//! The routes of the status API and web UI (SPEC R19, R20):
+//! `GET /status`, `/outputs`, `/events`, `/logs`, `/healthz`, and the page at
+//! `/` with its assets. Every error is JSON: `{"error": "..."}`.
+
+use super::events::{no_runner_events, runner_events};
+use super::log_capture::LogCapture;
+use super::reply::{asset, json_error, json_ok};
+use super::source::ApiSource;
+use super::webui;
+use crate::flows::StepOutputs;
+use crate::runner::{LocalRunner, RunStatus, StepStatus};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::json;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use tokio::sync::watch;
+use warp::http::StatusCode;
+use warp::reply::{Reply, Response};
+use warp::{Filter, Rejection};
+
+/// Everything a request handler needs.
+#[derive(Clone)]
+pub struct ApiState {
+    /// Where answers come from.
+    pub source: ApiSource,
+    /// Log records for `GET /logs`.
+    pub capture: Option<LogCapture>,
+    /// Turns true when the server shuts down (ends open event streams).
+    pub stopping: watch::Receiver<bool>,
+}
+
+impl ApiState {
+    /// Resolves once the server is shutting down.
+    fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut stopping = self.stopping.clone();
+        async move {
+            let _ = stopping.wait_for(|s| *s).await;
+        }
+    }
+}
+
+/// The `flows` mapping, serialized straight from the shared store: the
+/// outputs are not copied per request.
+struct OutputsView(Vec<(String, Arc<StepOutputs>)>);
+
+impl Serialize for OutputsView {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, outputs) in &self.0 {
+            map.serialize_entry(name, outputs.as_ref())?;
+        }
+        map.end()
+    }
+}
+
+/// The outputs, in the order of the steps in the flow (as `run -j` prints them).
+fn outputs_in_file_order(runner: &LocalRunner) -> OutputsView {
+    let mut shared: HashMap<String, Arc<StepOutputs>> =
+        runner.flow_store().shared().into_iter().collect();
+    OutputsView(
+        runner
+            .steps()
+            .iter()
+            .filter_map(|step| shared.remove_entry(&step.name))
+            .collect(),
+    )
+}
+
+/// A `/status` document serialized straight from a snapshot, without
+/// building a JSON tree first; the same shape as [`RunStatus::to_json`].
+struct StatusView<'a>(&'a RunStatus);
+
+/// One entry of `steps`; the same shape as [`StepStatus::to_json`].
+struct StepView<'a>(&'a StepStatus);
+
+impl Serialize for StepView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let step = self.0;
+        let mut map = serializer.serialize_map(Some(5))?;
+        map.serialize_entry("state", &step.state)?;
+        map.serialize_entry("started_at", &step.started_at)?;
+        map.serialize_entry("ended_at", &step.ended_at)?;
+        let notes: &[String] = step.error.as_slice();
+        map.serialize_entry("notes", notes)?;
+        map.serialize_entry("outputs", &step.outputs)?;
+        map.end()
+    }
+}
+
+struct StepsView<'a>(&'a [Arc<StepStatus>]);
+
+impl Serialize for StepsView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for step in self.0 {
+            map.serialize_entry(&step.name, &StepView(step))?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for StatusView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let status = self.0;
+        let running = status.running_steps();
+        let mut map = serializer.serialize_map(Some(9))?;
+        map.serialize_entry("run_id", &status.run_id)?;
+        map.serialize_entry("started_at", &status.started_at)?;
+        map.serialize_entry("ended_at", &status.ended_at)?;
+        map.serialize_entry("total_steps", &status.steps.len())?;
+        map.serialize_entry("completed_steps", &status.completed_steps())?;
+        map.serialize_entry("current_step", &running.first())?;
+        map.serialize_entry("running_steps", &running)?;
+        map.serialize_entry("running_count", &running.len())?;
+        map.serialize_entry("steps", &StepsView(&status.steps))?;
+        map.end()
+    }
+}
+
+async fn status(state: ApiState) -> Response {
+    match &state.source {
+        ApiSource::Local(slot) => match slot.get() {
+            Some(runner) => json_ok(&StatusView(&runner.status())),
+            None => json_ok(&json!({"status": "no-runner"})),
+        },
+        ApiSource::Relay(client) => client.json("status").await,
+    }
+}
+
+async fn outputs(state: ApiState) -> Response {
+    match &state.source {
+        ApiSource::Local(slot) => match slot.get() {
+            Some(runner) => json_ok(&outputs_in_file_order(&runner)),
+            None => json_ok(&json!({})),
+        },
+        ApiSource::Relay(client) => client.json("outputs").await,
+    }
+}
+
+async fn events(state: ApiState) -> Response {
+    match &state.source {
+        ApiSource::Local(slot) => match slot.get() {
+            Some(runner) => runner_events(runner, state.stopped()).into_response(),
+            None => no_runner_events().into_response(),
+        },
+        ApiSource::Relay(client) => client.events(state.stopped()).await,
+    }
+}
+
+async fn logs(state: ApiState) -> Response {
+    match (&state.source, &state.capture) {
+        (ApiSource::Local(_), Some(capture)) => json_ok(&json!({"records": capture.records()})),
+        (ApiSource::Local(_), None) => json_ok(&json!({"records": []})),
+        (ApiSource::Relay(client), _) => client.json("logs").await,
+    }
+}
+
+/// Turns rejections (unknown path, wrong method) into JSON errors.
+async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
+    let (code, message) = if rejection.is_not_found() {
+        (
+            StatusCode::NOT_FOUND,
+            "not found; the API has /status, /outputs, /events, /logs, /healthz and the web UI at /".to_string(),
+        )
+    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed: the API is read-only (GET)".to_string(),
+        )
+    } else {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("internal error: {rejection:?}"),
+        )
+    };
+    Ok(json_error(code, &message))
+}
+
+/// Every route, ready for `warp::serve`.
+pub fn routes(state: ApiState, log_requests: bool) -> warp::filters::BoxedFilter<(Response,)> {
+    let with_state = warp::any().map(move || state.clone());
+    let get = warp::get().or(warp::head()).unify();
+    let api = |name: &'static str| warp::path(name).and(warp::path::end()).and(get);
+    let status = api("status").and(with_state.clone()).then(status);
+    let outputs = api("outputs").and(with_state.clone()).then(outputs);
+    let events = api("events").and(with_state.clone()).then(events);
+    let logs = api("logs").and(with_state).then(logs);
+    let healthz = api("healthz").map(|| json_ok(&json!({"ok": true})));
+    let index = warp::path::end()
+        .and(get)
+        .map(|| asset("text/html; charset=utf-8", webui::INDEX_HTML));
+    let script = api("app.js").map(|| asset("text/javascript; charset=utf-8", webui::APP_JS));
+    let style = api("style.css").map(|| asset("text/css; charset=utf-8", webui::STYLE_CSS));
+    let all = status
+        .or(outputs)
+        .unify()
+        .or(events)
+        .unify()
+        .or(logs)
+        .unify()
+        .or(healthz)
+        .unify()
+        .or(index)
+        .unify()
+        .or(script)
+        .unify()
+        .or(style)
+        .unify()
+        .recover(recover)
+        .unify();
+    let logged = warp::log::custom(move |info: warp::log::Info<'_>| {
+        if log_requests {
+            tracing::debug!(
+                "status API: {} {} -> {} in {:?}",
+                info.method(),
+                info.path(),
+                info.status().as_u16(),
+                info.elapsed()
+            );
+        }
+    });
+    all.with(logged).map(Reply::into_response).boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::{StatusStore, StepState};
+
+    #[test]
+    fn the_served_status_has_the_shape_of_run_status_to_json() {
+        let store = StatusStore::new(42, ["a", "b", "c", "d"].into_iter().map(String::from));
+        store.start();
+        store.update(0, |s| {
+            s.state = StepState::Succeeded;
+            s.started_at = Some(1.5);
+            s.ended_at = Some(2.0);
+            s.outputs = vec!["x".into(), "y".into()];
+        });
+        store.update(1, |s| {
+            s.state = StepState::Running;
+            s.started_at = Some(1.75);
+        });
+        store.update(2, |s| {
+            s.state = StepState::Failed;
+            s.started_at = Some(1.0);
+            s.ended_at = Some(3.0);
+            s.error = Some("boom".into());
+        });
+        let status = store.snapshot();
+        let served: serde_json::Value =
+            serde_json::from_slice(&serde_json::to_vec(&StatusView(&status)).unwrap()).unwrap();
+        assert_eq!(served, status.to_json());
+        assert_eq!(
+            serde_json::to_string(&StatusView(&status)).unwrap(),
+            status.to_json().to_string(),
+            "same keys in the same order"
+        );
+    }
+}

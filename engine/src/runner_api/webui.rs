@@ -1,0 +1,10 @@
+//! The web UI's files (SPEC R20), compiled into the binary: plain HTML, CSS
+//! and JavaScript, no build step. The page reads `status`, `outputs` and
+//! `events` relative to its own URL, so it works the same behind a relay.
+
+/// The page at `/`.
+pub const INDEX_HTML: &str = include_str!("assets/index.html");
+/// `/app.js`: live updates from `/events`, polling `/status` as a fallback.
+pub const APP_JS: &str = include_str!("assets/app.js");
+/// `/style.css`.
+pub const STYLE_CSS: &str = include_str!("assets/style.css");

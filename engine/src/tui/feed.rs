@@ -1,0 +1,119 @@
+//! The background side of the TUI: one thread fetches from the
+//! [`StatusSource`] when woken (by an event, by `r`) or when the poll
+//! interval passes; another follows the source's event stream. The UI thread
+//! only ever reads the channel, so a slow or dead runner never freezes it.
+
+use super::app::Update;
+use super::source::StatusSource;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Polling interval while no event stream is connected.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(400);
+/// Polling interval while the event stream is connected (a safety net).
+const STREAMING_POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// Wait between attempts while the source is unreachable.
+const RETRY_INTERVAL: Duration = Duration::from_secs(1);
+/// Wait before reconnecting a dropped event stream.
+const RECONNECT_INTERVAL: Duration = Duration::from_secs(2);
+
+/// The running fetch and watch threads, seen from the UI.
+#[derive(Debug)]
+pub struct Feed {
+    updates: Receiver<Update>,
+    wake: Sender<()>,
+}
+
+impl Feed {
+    /// Starts fetching from `source` in the background, polling every
+    /// `poll` while no event stream tells of changes.
+    pub fn spawn(source: Box<dyn StatusSource>, poll: Duration) -> std::io::Result<Feed> {
+        let (updates_tx, updates) = mpsc::channel();
+        let (wake, wake_rx) = mpsc::channel();
+        let streaming = Arc::new(AtomicBool::new(false));
+        if let Some(mut watcher) = source.watcher() {
+            let wake = wake.clone();
+            let streaming = Arc::clone(&streaming);
+            std::thread::Builder::new()
+                .name("flowtoy-tui-events".into())
+                .spawn(move || loop {
+                    let mut alive = true;
+                    let result = watcher.watch(&mut || {
+                        streaming.store(true, Ordering::SeqCst);
+                        alive = wake.send(()).is_ok();
+                        alive
+                    });
+                    streaming.store(false, Ordering::SeqCst);
+                    if !alive {
+                        return;
+                    }
+                    tracing::debug!("event stream ended ({result:?}); polling until it is back");
+                    std::thread::sleep(RECONNECT_INTERVAL);
+                    // Stop once the UI is gone.
+                    if wake.send(()).is_err() {
+                        return;
+                    }
+                })?;
+        }
+        std::thread::Builder::new()
+            .name("flowtoy-tui-fetch".into())
+            .spawn(move || fetch_loop(source, poll, &streaming, &updates_tx, &wake_rx))?;
+        Ok(Feed { updates, wake })
+    }
+
+    /// Asks for a fetch now (the `r` key).
+    pub fn refresh(&self) {
+        let _ = self.wake.send(());
+    }
+
+    /// Everything delivered since the last call; `None` once the fetch
+    /// thread has stopped (it only stops when it panicked).
+    pub fn drain(&self) -> Option<Vec<Update>> {
+        let mut got = Vec::new();
+        loop {
+            match self.updates.try_recv() {
+                Ok(update) => got.push(update),
+                Err(mpsc::TryRecvError::Empty) => return Some(got),
+                Err(mpsc::TryRecvError::Disconnected) if got.is_empty() => return None,
+                Err(mpsc::TryRecvError::Disconnected) => return Some(got),
+            }
+        }
+    }
+}
+
+fn fetch_loop(
+    mut source: Box<dyn StatusSource>,
+    poll: Duration,
+    streaming: &AtomicBool,
+    updates: &Sender<Update>,
+    wake: &Receiver<()>,
+) {
+    loop {
+        let update = match source.fetch() {
+            Ok(fetched) => Update::Snapshot {
+                status: fetched.status,
+                outputs: fetched.outputs,
+            },
+            Err(error) => Update::Failed(error),
+        };
+        let failed = matches!(update, Update::Failed(_));
+        if updates.send(update).is_err() {
+            return; // the UI is gone
+        }
+        let wait = if failed {
+            RETRY_INTERVAL
+        } else if streaming.load(Ordering::SeqCst) {
+            STREAMING_POLL_INTERVAL
+        } else {
+            poll
+        };
+        match wake.recv_timeout(wait) {
+            Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        // Many events at once need one fetch.
+        while wake.try_recv().is_ok() {}
+    }
+}

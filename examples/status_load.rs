@@ -1,0 +1,231 @@
+//! Load generator for the status API benchmark (not a test; see
+//! `bench/status_load.sh` and BENCHMARKS.md). Loopback only, bounded in
+//! requests and time.
+//!
+//! It runs a generated flow of `--steps` process steps three times without
+//! a server and three times with `--clients` threads polling `GET /status`
+//! as fast as they can, and prints the request rate, the latency, the
+//! errors, and the run's slowdown as Markdown table rows.
+//!
+//! ```text
+//! cargo run --release --example status_load -- --steps 1000 --clients 32
+//! ```
+
+use flowtoy::runner::LocalRunner;
+use flowtoy::runner_api;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// No client sends more than this many requests in one run.
+const MAX_REQUESTS_PER_CLIENT: u64 = 200_000;
+/// No loaded run may take longer than this.
+const MAX_RUN: Duration = Duration::from_secs(120);
+
+struct Options {
+    steps: usize,
+    clients: usize,
+    rounds: usize,
+}
+
+fn options() -> Result<Options, String> {
+    let mut opts = Options {
+        steps: 1000,
+        clients: 32,
+        rounds: 3,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let n: usize = value
+            .parse()
+            .map_err(|_| format!("{flag} needs a number, got '{value}'"))?;
+        match flag.as_str() {
+            "--steps" => opts.steps = n.max(1),
+            "--clients" => opts.clients = n.clamp(1, 256),
+            "--rounds" => opts.rounds = n.max(1),
+            _ => {
+                return Err(format!(
+                    "unknown option {flag}; use --steps, --clients, --rounds"
+                ))
+            }
+        }
+    }
+    Ok(opts)
+}
+
+/// A flow of `steps` small programs; every fifth waits for the one before.
+fn flow(steps: usize) -> String {
+    let mut yaml = String::from("runner: {max_workers: 4}\nflow:\n");
+    for i in 0..steps {
+        let deps = if i % 5 == 4 {
+            format!("\n    depends_on: [s{}]", i - 1)
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            yaml,
+            "  - name: s{i}\n    source: {{type: process, configuration: {{command: [echo, '{{\"i\": {i}}}']}}}}{deps}\n    output:\n      - {{name: out, type: jmespath, value: i}}\n"
+        );
+    }
+    yaml
+}
+
+fn runner(path: &std::path::Path) -> Result<Arc<LocalRunner>, Box<dyn std::error::Error>> {
+    let config = flowtoy::config::load_yaml_files(&[path])?;
+    Ok(Arc::new(LocalRunner::new(config)?))
+}
+
+#[derive(Default)]
+struct Load {
+    requests: AtomicU64,
+    errors: AtomicU64,
+    bytes: AtomicU64,
+    latency_us: AtomicU64,
+    max_latency_us: AtomicU64,
+}
+
+fn client(url: String, stop: Arc<AtomicBool>, load: Arc<Load>) {
+    let Ok(http) = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+    else {
+        load.errors.fetch_add(1, Ordering::Relaxed);
+        return;
+    };
+    for _ in 0..MAX_REQUESTS_PER_CLIENT {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let start = Instant::now();
+        match http
+            .get(&url)
+            .send()
+            .and_then(|r| r.error_for_status())
+            .and_then(|r| r.bytes())
+        {
+            Ok(body) => {
+                let us = start.elapsed().as_micros() as u64;
+                load.requests.fetch_add(1, Ordering::Relaxed);
+                load.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+                load.latency_us.fetch_add(us, Ordering::Relaxed);
+                load.max_latency_us.fetch_max(us, Ordering::Relaxed);
+            }
+            Err(_) => {
+                load.errors.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    xs[xs.len() / 2]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let opts = options()?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("flow.yaml");
+    std::fs::write(&path, flow(opts.steps))?;
+
+    let mut quiet = Vec::new();
+    for _ in 0..opts.rounds {
+        let runner = runner(&path)?;
+        let start = Instant::now();
+        let status = runner.run()?;
+        quiet.push(start.elapsed().as_secs_f64());
+        assert_eq!(
+            status.completed_steps(),
+            opts.steps,
+            "every step must succeed"
+        );
+    }
+
+    let mut loaded = Vec::new();
+    let mut rates = Vec::new();
+    let mut rows = String::new();
+    for round in 0..opts.rounds {
+        let runner = runner(&path)?;
+        let server = runner_api::serve_runner_api_in_thread(
+            Some(Arc::clone(&runner)),
+            "127.0.0.1",
+            0,
+            tracing::Level::ERROR,
+            None,
+        )?;
+        let url = format!("{}/status", server.url());
+        let stop = Arc::new(AtomicBool::new(false));
+        let load = Arc::new(Load::default());
+        let clients: Vec<_> = (0..opts.clients)
+            .map(|_| {
+                let (url, stop, load) = (url.clone(), Arc::clone(&stop), Arc::clone(&load));
+                std::thread::spawn(move || client(url, stop, load))
+            })
+            .collect();
+        // Let every client connect before the run starts.
+        while load.requests.load(Ordering::Relaxed) < opts.clients as u64 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let before = load.requests.load(Ordering::Relaxed);
+        let start = Instant::now();
+        let cancel = runner.cancel_handle();
+        let watchdog = std::thread::spawn({
+            let stop = Arc::clone(&stop);
+            move || {
+                let deadline = Instant::now() + MAX_RUN;
+                while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                if !stop.load(Ordering::Relaxed) {
+                    cancel.cancel();
+                }
+            }
+        });
+        let status = runner.run()?;
+        let elapsed = start.elapsed().as_secs_f64();
+        let during = load.requests.load(Ordering::Relaxed) - before;
+        stop.store(true, Ordering::Relaxed);
+        for c in clients {
+            let _ = c.join();
+        }
+        let _ = watchdog.join();
+        server.shutdown();
+        assert_eq!(
+            status.completed_steps(),
+            opts.steps,
+            "every step must succeed under load"
+        );
+        let total = load.requests.load(Ordering::Relaxed).max(1);
+        let rate = during as f64 / elapsed;
+        loaded.push(elapsed);
+        rates.push(rate);
+        let _ = writeln!(
+            rows,
+            "| {} | {} | {} | {:.2} s | {:.0} | {:.1} ms | {:.1} ms | {} | {:.0} KiB |",
+            round + 1,
+            opts.steps,
+            opts.clients,
+            elapsed,
+            rate,
+            load.latency_us.load(Ordering::Relaxed) as f64 / total as f64 / 1000.0,
+            load.max_latency_us.load(Ordering::Relaxed) as f64 / 1000.0,
+            load.errors.load(Ordering::Relaxed),
+            load.bytes.load(Ordering::Relaxed) as f64 / total as f64 / 1024.0,
+        );
+    }
+
+    println!("| round | steps | clients | run time under load | /status req/s | mean latency | max latency | errors | mean body |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    print!("{rows}");
+    println!();
+    let (q, l) = (median(quiet), median(loaded.clone()));
+    println!(
+        "median run time without a server: {q:.2} s; with {} clients polling: {l:.2} s; slowdown x{:.2}; median rate {:.0} req/s",
+        opts.clients,
+        l / q,
+        median(rates)
+    );
+    Ok(())
+}

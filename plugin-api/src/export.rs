@@ -1,0 +1,82 @@
+//! The export macro: the one line a plugin library adds.
+
+/// Exports provider types from a plugin library (a crate built with
+/// `crate-type = ["cdylib"]`).
+///
+/// Give it one or more expressions whose types implement
+/// [`ProviderType`](crate::ProviderType):
+///
+/// ```ignore
+/// flowtoy_plugin_api::export_providers!(MyProviderType, OtherType::default());
+/// ```
+///
+/// It defines the library's root module, declaring the
+/// [`API_VERSION`](crate::abi::API_VERSION) of the `flowtoy-plugin-api` it was
+/// compiled with. Every call from the host into the library is wrapped so
+/// that a panic comes back as an error value, never as a process abort.
+/// Use it once per library, and only in a `cdylib` crate: the root module is
+/// a fixed, unmangled symbol.
+#[macro_export]
+macro_rules! export_providers {
+    ($($provider_type:expr),+ $(,)?) => {
+        $crate::export_providers_for_api!($crate::abi::API_VERSION; $($provider_type),+);
+    };
+}
+
+/// Like [`export_providers!`], declaring an explicit API version. Only for
+/// testing how hosts treat libraries built for another API version.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! export_providers_for_api {
+    ($api_version:expr; $($provider_type:expr),+ $(,)?) => {
+        #[doc(hidden)]
+        extern "C" fn __flowtoy_provider_types() -> $crate::abi::abi_stable::std_types::RResult<
+            $crate::abi::abi_stable::std_types::RVec<$crate::abi::FfiProviderTypeBox>,
+            $crate::abi::FfiError,
+        > {
+            $crate::abi::export_types(|| {
+                ::std::vec![$(
+                    ::std::boxed::Box::new($provider_type)
+                        as ::std::boxed::Box<dyn $crate::ProviderType>
+                ),+]
+            })
+        }
+
+        #[doc(hidden)]
+        fn __flowtoy_root_module() -> $crate::abi::PluginModuleRef {
+            $crate::abi::plugin_module($api_version, __flowtoy_provider_types)
+        }
+
+        #[doc(hidden)]
+        extern "C" fn __flowtoy_root_module_loader(
+        ) -> $crate::abi::abi_stable::library::RootModuleResult {
+            $crate::abi::root_module_loader(__flowtoy_root_module)
+        }
+
+        /// The library header `abi_stable` looks for (the name is
+        /// `abi_stable::library::ROOT_MODULE_LOADER_NAME`).
+        #[doc(hidden)]
+        #[no_mangle]
+        #[allow(non_upper_case_globals)]
+        pub static _1as_0lib_1header_0root_bmodule_bloader:
+            $crate::abi::abi_stable::library::LibHeader = unsafe {
+            $crate::abi::abi_stable::library::LibHeader::from_constructor::<
+                $crate::abi::PluginModuleRef,
+            >(
+                __flowtoy_root_module_loader,
+                $crate::abi::abi_stable::library::CheckTypeLayout::Yes,
+            )
+        };
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_exported_symbol_is_the_one_abi_stable_looks_for() {
+        assert_eq!(
+            abi_stable::library::ROOT_MODULE_LOADER_NAME,
+            "_1as_0lib_1header_0root_bmodule_bloader"
+        );
+    }
+}

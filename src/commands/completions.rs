@@ -1,0 +1,13 @@
+//! `flowtoy completions SHELL`: a shell completion script on stdout, made by
+//! `clap_complete` from the same definitions that parse the command line.
+
+use crate::cli::{Cli, CompletionsArgs};
+use crate::exit;
+use clap::CommandFactory;
+
+/// Runs `flowtoy completions`; returns the exit code.
+pub fn run(args: CompletionsArgs) -> i32 {
+    let mut command = Cli::command();
+    clap_complete::generate(args.shell, &mut command, "flowtoy", &mut std::io::stdout());
+    exit::OK
+}

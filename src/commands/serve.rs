@@ -1,0 +1,169 @@
+//! `flowtoy serve` (SPEC R18): run a flow once while serving its status API
+//! and web UI, and keep serving after the run until Ctrl-C. Also the
+//! serving half of `run --status-port` and of the all-in-one `webui`.
+
+use super::load;
+use crate::cli::{PluginArgs, ServeArgs};
+use crate::{exit, logging, print, progress};
+use flowtoy::runner::{CancelHandle, RunOutcome};
+use flowtoy::runner_api::{self, ApiServer};
+use flowtoy::LocalRunner;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Runs `flowtoy serve`; returns the exit code.
+pub fn run(args: ServeArgs) -> i32 {
+    serve_flow(
+        &args.configs,
+        &args.plugins,
+        args.max_workers,
+        &args.host,
+        args.port,
+    )
+}
+
+/// Starts the status API and web UI for `runner` on `host:port`, telling
+/// the user where; on failure prints why and returns the exit code.
+pub fn start(runner: &Arc<LocalRunner>, host: &str, port: u16) -> Result<ApiServer, i32> {
+    let level = tracing::Level::WARN;
+    match runner_api::serve_runner_api_in_thread(
+        Some(Arc::clone(runner)),
+        host,
+        port,
+        level,
+        Some(logging::capture()),
+    ) {
+        Ok(server) => {
+            eprintln!(
+                "flowtoy: status API at {url}/status, web UI at {url}/",
+                url = server.url()
+            );
+            Ok(server)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(exit::USAGE)
+        }
+    }
+}
+
+/// After a run: unless it was interrupted, keep `server` up until SIGINT
+/// or SIGTERM, then stop it.
+pub fn keep_serving(server: ApiServer, outcome: Option<RunOutcome>) {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    if outcome != Some(RunOutcome::Cancelled) {
+        eprintln!(
+            "flowtoy: the run has ended; still serving at {} until Ctrl-C",
+            server.url()
+        );
+        wait_for_stop();
+    }
+    server.shutdown();
+}
+
+/// Blocks until SIGINT or SIGTERM.
+pub fn wait_for_stop() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot wait for Ctrl-C: {e}");
+            return;
+        }
+    };
+    rt.block_on(async {
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            eprintln!("error: cannot listen for Ctrl-C; stopping now");
+            return;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    });
+    eprintln!("flowtoy: stopping the status API");
+}
+
+/// Cancels the run on SIGINT or SIGTERM, remembering which.
+fn watch_signals(cancel: CancelHandle, terminated: Arc<AtomicBool>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::warn!("cannot listen for signals; Ctrl-C will stop flowtoy abruptly");
+        return;
+    };
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => terminated.store(true, Ordering::SeqCst),
+        }
+        eprintln!("flowtoy: interrupted, stopping running steps");
+        cancel.cancel();
+    });
+}
+
+/// Loads `configs`, serves the status API and web UI on `host:port`, runs
+/// the flow once with progress on stderr, then keeps serving until Ctrl-C.
+/// The exit code is the run's (SPEC R17).
+pub fn serve_flow(
+    configs: &[PathBuf],
+    plugins: &PluginArgs,
+    max_workers: Option<u64>,
+    host: &str,
+    port: u16,
+) -> i32 {
+    let (config, registry) = match load::load(configs, plugins) {
+        Ok(loaded) => loaded,
+        Err(e) => return exit::report(&e),
+    };
+    let mut runner = match LocalRunner::with_registry(config, registry) {
+        Ok(r) => r,
+        Err(e) => return exit::report(&e),
+    };
+    if let Some(n) = max_workers {
+        runner.set_max_workers(n as usize);
+    }
+    let runner = Arc::new(runner);
+    let server = match start(&runner, host, port) {
+        Ok(server) => server,
+        Err(code) => return code,
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::HALTED;
+        }
+    };
+    let terminated = Arc::new(AtomicBool::new(false));
+    let status = rt.block_on(async {
+        watch_signals(runner.cancel_handle(), Arc::clone(&terminated));
+        let progress = progress::spawn(&runner);
+        let status = runner.run_async().await;
+        progress.finish().await;
+        status
+    });
+    // Ends the signal watcher: from here Ctrl-C stops the server.
+    drop(rt);
+    let status = match status {
+        Ok(s) => s,
+        Err(e) => return exit::report(&e),
+    };
+    print::summary(&status);
+    keep_serving(server, status.outcome);
+    exit::for_outcome(status.outcome, terminated.load(Ordering::SeqCst))
+}

@@ -1,0 +1,189 @@
+//! `flowtoy tui`: watch a run in a full-screen terminal UI (SPEC R22).
+//!
+//! All-in-one (`flowtoy tui CONFIG...`): the flow runs here, its status API
+//! is served on a free port of 127.0.0.1 and the UI reads it like any remote
+//! runner; the UI stays after the run until `q`. Remote (`--status-url URL`,
+//! or `RUNNER_STATUS_URL` when no CONFIG is given): nothing runs here.
+//!
+//! Exit status: a signal (SIGINT, SIGTERM, SIGHUP) gives 128 + its number;
+//! otherwise remote mode gives 0, and all-in-one mode gives the run's code as
+//! `flowtoy run` does (0, 1, or 130 when `q`/Ctrl-C left before the run
+//! ended and stopped it).
+
+use super::load;
+use crate::cli::{GlobalArgs, TuiArgs};
+use crate::{exit, logging, print};
+use flowtoy::runner_api::{self, LogCapture};
+use flowtoy::tui::{Ended, HttpSource, Tui};
+use flowtoy::LocalRunner;
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+/// Runs `flowtoy tui`; returns the exit code.
+pub fn run(args: TuiArgs, global: &GlobalArgs) -> i32 {
+    let status_url = args.status_url.clone().filter(|url| {
+        // RUNNER_STATUS_URL is only a fallback: CONFIG files win over it.
+        args.configs.is_empty() || given_on_command_line() || !from_env(url)
+    });
+    match (args.configs.is_empty(), status_url) {
+        (false, Some(_)) => {
+            eprintln!(
+                "error: give either CONFIG files (run a flow here) or --status-url (watch a remote runner), not both"
+            );
+            exit::USAGE
+        }
+        (true, None) => {
+            eprintln!(
+                "error: give CONFIG files to run a flow here, or --status-url URL (or RUNNER_STATUS_URL) to watch a remote runner\n\n  flowtoy tui examples/quickstart.yaml --show-logs\n  flowtoy tui --status-url http://127.0.0.1:8000"
+            );
+            exit::USAGE
+        }
+        (true, Some(url)) => remote(&url, args.show_logs),
+        (false, None) => all_in_one(args, global),
+    }
+}
+
+/// Says so and returns the exit code when stdout is not a terminal.
+fn no_terminal() -> Option<i32> {
+    if std::io::stdout().is_terminal() {
+        return None;
+    }
+    eprintln!(
+        "error: flowtoy tui needs a terminal, and stdout is not one; use `flowtoy run` (or `flowtoy webui`) instead"
+    );
+    Some(exit::USAGE)
+}
+
+fn given_on_command_line() -> bool {
+    std::env::args().any(|a| a == "--status-url" || a.starts_with("--status-url="))
+}
+
+fn from_env(url: &str) -> bool {
+    std::env::var("RUNNER_STATUS_URL").is_ok_and(|v| v == url)
+}
+
+/// Watches the runner at `url`.
+fn remote(url: &str, show_logs: bool) -> i32 {
+    if show_logs {
+        eprintln!(
+            "warning: --show-logs shows the logs of a flow run here; with --status-url there are none, going on without the logs panel"
+        );
+    }
+    let source = match HttpSource::new(url) {
+        Ok(source) => source,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    if let Some(code) = no_terminal() {
+        return code;
+    }
+    match Tui::new(source).run() {
+        Ok(ended) => signal_exit(&ended).unwrap_or(exit::OK),
+        Err(e) => {
+            eprintln!("error: the terminal UI failed: {e}");
+            exit::HALTED
+        }
+    }
+}
+
+/// The exit code for a TUI ended by a signal (128 + its number).
+fn signal_exit(ended: &Ended) -> Option<i32> {
+    ended.signal.map(|signal| 128 + signal)
+}
+
+/// Runs the flow here, serves its status API on a free port, watches it.
+fn all_in_one(args: TuiArgs, global: &GlobalArgs) -> i32 {
+    let (config, registry) = match load::load(&args.configs, &args.plugins) {
+        Ok(loaded) => loaded,
+        Err(e) => return exit::report(&e),
+    };
+    let mut runner = match LocalRunner::with_registry(config, registry) {
+        Ok(r) => r,
+        Err(e) => return exit::report(&e),
+    };
+    if let Some(n) = args.max_workers {
+        runner.set_max_workers(n as usize);
+    }
+    if let Some(code) = no_terminal() {
+        return code;
+    }
+    let runner = Arc::new(runner);
+    // Log lines must not reach the terminal the UI draws on: with
+    // --show-logs they go to the logs panel, otherwise nowhere.
+    let capture = args.show_logs.then(|| LogCapture::new(100));
+    let level = log_level(global, args.show_logs);
+    let server = match runner_api::serve_runner_api_in_thread(
+        Some(Arc::clone(&runner)),
+        "127.0.0.1",
+        0,
+        level,
+        capture.clone(),
+    ) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::HALTED;
+        }
+    };
+    let source = match HttpSource::new(&server.url()) {
+        Ok(source) => source,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::HALTED;
+        }
+    };
+    let run_thread = {
+        let runner = Arc::clone(&runner);
+        std::thread::Builder::new()
+            .name("flowtoy-run".into())
+            .spawn(move || runner.run())
+    };
+    let run_thread = match run_thread {
+        Ok(thread) => thread,
+        Err(e) => {
+            eprintln!("error: cannot start the run: {e}");
+            return exit::HALTED;
+        }
+    };
+    let mut tui = Tui::new(source);
+    if let Some(capture) = capture {
+        tui = tui.logs(move || capture.records());
+    }
+    let ended = tui.run();
+    if runner.status().ended_at.is_none() {
+        eprintln!("flowtoy: left the UI before the run ended; stopping running steps");
+        runner.cancel_handle().cancel();
+    }
+    let status = match run_thread.join() {
+        Ok(Ok(status)) => status,
+        Ok(Err(e)) => return exit::report(&e),
+        Err(_) => {
+            eprintln!("error: the run panicked");
+            return exit::HALTED;
+        }
+    };
+    server.shutdown();
+    print::summary(&status);
+    match ended {
+        Ok(ended) => {
+            signal_exit(&ended).unwrap_or_else(|| exit::for_outcome(status.outcome, false))
+        }
+        Err(e) => {
+            eprintln!("error: the terminal UI failed: {e}");
+            exit::HALTED
+        }
+    }
+}
+
+/// The level of the log lines captured for the logs panel: `-v` and
+/// `--log-level` as usual, `info` by default with `--show-logs`.
+fn log_level(global: &GlobalArgs, show_logs: bool) -> tracing::Level {
+    let name = if show_logs && global.verbose == 0 && global.log_level.is_none() {
+        "info".to_string()
+    } else {
+        logging::level(global)
+    };
+    name.parse().unwrap_or(tracing::Level::WARN)
+}

@@ -1,0 +1,73 @@
+//! `flowtoy webui` (SPEC R18, R20): the web UI for a flow run here
+//! (all-in-one), or for a remote runner (`--status-url`, relay mode).
+
+use super::serve;
+use crate::cli::WebuiArgs;
+use crate::{exit, logging};
+use flowtoy::runner_api::{self, ApiSource, RelayClient, StatusUrl};
+
+/// Runs `flowtoy webui`; returns the exit code.
+pub fn run(args: WebuiArgs) -> i32 {
+    match (args.configs.is_empty(), &args.status_url) {
+        (false, Some(_)) => {
+            eprintln!(
+                "error: give either CONFIG files (run a flow here) or --status-url (watch a remote runner), not both"
+            );
+            exit::USAGE
+        }
+        (true, None) => {
+            eprintln!(
+                "error: give CONFIG files to run a flow here, or --status-url URL to watch a remote runner\n\n\
+                 Examples:\n  flowtoy webui examples/quickstart.yaml\n  flowtoy webui --status-url http://127.0.0.1:8000"
+            );
+            exit::USAGE
+        }
+        (false, None) => serve::serve_flow(
+            &args.configs,
+            &args.plugins,
+            args.max_workers,
+            &args.host,
+            args.port,
+        ),
+        (true, Some(url)) => relay(url, &args.host, args.port),
+    }
+}
+
+/// Serves the web UI and API by relaying the runner at `url` until Ctrl-C.
+fn relay(url: &str, host: &str, port: u16) -> i32 {
+    let target = match StatusUrl::parse(url) {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let client = match RelayClient::new(target.clone()) {
+        Ok(client) => client,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::HALTED;
+        }
+    };
+    let server = match runner_api::serve_api_in_thread(
+        ApiSource::Relay(client),
+        host,
+        port,
+        tracing::Level::WARN,
+        Some(logging::capture()),
+    ) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    eprintln!(
+        "flowtoy: web UI at {}/ relaying the runner at {} (Ctrl-C to stop)",
+        server.url(),
+        target.base()
+    );
+    serve::wait_for_stop();
+    server.shutdown();
+    exit::OK
+}
