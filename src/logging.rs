@@ -44,7 +44,6 @@ impl std::io::Write for MaskingStderr {
 }
 
 /// Installs the stderr subscriber (which also feeds [`capture`]).
-
 pub fn init(global: &GlobalArgs) {
     let filter = EnvFilter::try_new(level(global)).unwrap_or_else(|_| EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()

@@ -48,15 +48,21 @@ impl Secrets {
         }
     }
 
-    /// Adds a JSON value: a string as itself; anything else as its JSON text
-    /// and every string inside it.
+    /// Adds a JSON value: a string or number as its text; a list or mapping
+    /// as its JSON text and every string and number inside it. Booleans and
+    /// null are never secret.
     pub fn add_json(&self, value: &Value) {
         match value {
             Value::String(s) => self.add(s),
-            Value::Null => {}
-            other => {
-                self.add(&other.to_string());
-                each_string(other, &mut |s| self.add(s));
+            Value::Number(n) => self.add(&n.to_string()),
+            Value::Null | Value::Bool(_) => {}
+            Value::Array(items) => {
+                self.add(&value.to_string());
+                items.iter().for_each(|v| self.add_json(v));
+            }
+            Value::Object(m) => {
+                self.add(&value.to_string());
+                m.values().for_each(|v| self.add_json(v));
             }
         }
     }
@@ -99,15 +105,6 @@ impl Secrets {
                 }
             }
         }
-    }
-}
-
-fn each_string(value: &Value, f: &mut dyn FnMut(&str)) {
-    match value {
-        Value::String(s) => f(s),
-        Value::Array(items) => items.iter().for_each(|v| each_string(v, f)),
-        Value::Object(m) => m.values().for_each(|v| each_string(v, f)),
-        _ => {}
     }
 }
 

@@ -88,7 +88,18 @@ impl Test {
 
     /// Runs the binary to completion.
     pub fn run(&self) -> Outcome {
+        self.run_with(std::iter::empty::<String>())
+    }
+
+    /// Runs the binary with `extra` arguments after the builder's, keeping the
+    /// files, so one test dir can be run several ways.
+    pub fn run_with<I, S>(&self, extra: I) -> Outcome
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
         let mut cmd = self.command();
+        cmd.args(extra);
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         cmd.stdin(if self.stdin.is_some() {
             Stdio::piped()

@@ -60,12 +60,10 @@ impl Shared {
 /// `configuration.secrets`.
 fn register_env_secrets(config: &Config) {
     let registry = crate::secrets::registry();
-    for source in config
-        .compiled
-        .resolved
-        .iter()
-        .filter(|s| s.type_name == "env")
-    {
+    // Named sources reach templates through `sources` even when no step calls them.
+    let named = config.sources.values();
+    let used = config.compiled.resolved.iter().map(|s| s.as_ref());
+    for source in named.chain(used).filter(|s| s.type_name == "env") {
         let listed =
             flowtoy_provider_env::configured_vars(&source.configuration).unwrap_or_default();
         let declared: Vec<&str> = match source.configuration.get("secrets") {

@@ -118,13 +118,15 @@ impl<S: Subscriber> Layer<S> for LogCapture {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let mut visitor = LineVisitor::default();
         event.record(&mut visitor);
-        self.push(format!(
+        let line = format!(
             "{} {:>5} {}{}",
             clock(crate::runner::now_secs()),
             event.metadata().level(),
             visitor.message,
             visitor.fields
-        ));
+        );
+        // Secret values never reach a log panel (SPEC R24).
+        self.push(crate::secrets::mask(&line).into_owned());
     }
 }
 

@@ -1,0 +1,151 @@
+//! The benchmark workloads of flowtoy (issue 6), as YAML text, so the bench
+//! command and the smoke tests generate exactly the same flows.
+#![deny(missing_docs)]
+
+use std::fmt::Write;
+
+/// One benchmark workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// Independent `env` steps (one source reading `HOME`), one `json` output each.
+    Wide,
+    /// `env` steps, each taking the previous one's output through a template.
+    Chain,
+    /// Independent `process` steps running `true`, `max_workers: 4`.
+    Proc,
+    /// Independent `process` steps running `sleep 0.1`, `max_workers: 64`.
+    Sleep,
+    /// A one-step `env` flow.
+    Startup,
+}
+
+impl Workload {
+    /// Every workload, in table order.
+    pub const ALL: [Workload; 5] = [
+        Workload::Wide,
+        Workload::Chain,
+        Workload::Proc,
+        Workload::Sleep,
+        Workload::Startup,
+    ];
+
+    /// The workload's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Wide => "wide",
+            Workload::Chain => "chain",
+            Workload::Proc => "proc",
+            Workload::Sleep => "sleep",
+            Workload::Startup => "startup",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.name() == name)
+    }
+
+    /// The size the issue names for it.
+    pub fn default_size(self) -> usize {
+        match self {
+            Workload::Wide => 10_000,
+            Workload::Chain => 2_000,
+            Workload::Proc => 1_000,
+            Workload::Sleep => 256,
+            Workload::Startup => 1,
+        }
+    }
+
+    /// The flow, as YAML, with `size` steps.
+    pub fn yaml(self, size: usize) -> String {
+        let mut y = String::with_capacity(size * 100 + 200);
+        let home = "sources:\n  home: {type: env, configuration: {vars: [HOME]}}\n";
+        match self {
+            Workload::Wide => {
+                y.push_str(home);
+                y.push_str("flow:\n");
+                for i in 0..size {
+                    let _ = writeln!(
+                        y,
+                        "  - {{name: s{i}, source: home, output: [{{name: v, type: json}}]}}"
+                    );
+                }
+            }
+            Workload::Chain => {
+                y.push_str(home);
+                y.push_str("flow:\n  - {name: s0, source: home, output: [{name: v, type: jmespath, value: HOME}]}\n");
+                for i in 1..size {
+                    let _ = writeln!(
+                        y,
+                        "  - {{name: s{i}, source: home, input: {{type: parameter, value: '{{{{ flows.s{}.v }}}}'}}, output: [{{name: v, type: jmespath, value: HOME}}]}}",
+                        i - 1
+                    );
+                }
+            }
+            Workload::Proc | Workload::Sleep => {
+                let (workers, command) = if self == Workload::Proc {
+                    (4, "[true]")
+                } else {
+                    (64, "[sleep, '0.1']")
+                };
+                let _ = writeln!(y, "runner: {{max_workers: {workers}}}\nsources:\n  cmd: {{type: process, configuration: {{command: {command}}}}}\nflow:");
+                for i in 0..size {
+                    let _ = writeln!(y, "  - {{name: s{i}, source: cmd}}");
+                }
+            }
+            Workload::Startup => {
+                y.push_str(home);
+                y.push_str(
+                    "flow:\n  - {name: s0, source: home, output: [{name: v, type: json}]}\n",
+                );
+            }
+        }
+        y
+    }
+
+    /// A Makefile running the same programs as `proc`/`sleep` (for `make -jN`).
+    pub fn makefile(self, size: usize) -> Option<String> {
+        let recipe = match self {
+            Workload::Proc => "true",
+            Workload::Sleep => "sleep 0.1",
+            _ => return None,
+        };
+        let mut m = String::from("all:");
+        for i in 0..size {
+            let _ = write!(m, " t{i}");
+        }
+        m.push('\n');
+        for i in 0..size {
+            let _ = writeln!(m, "t{i}:\n\t@{recipe}");
+        }
+        Some(m)
+    }
+
+    /// `-j` for the Makefile comparison.
+    pub fn make_jobs(self) -> usize {
+        if self == Workload::Sleep {
+            64
+        } else {
+            4
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for w in Workload::ALL {
+            assert_eq!(Workload::parse(w.name()), Some(w));
+        }
+    }
+
+    #[test]
+    fn chain_steps_reference_their_predecessor() {
+        let y = Workload::Chain.yaml(3);
+        assert!(y.contains("name: s2") && y.contains("flows.s1.v"));
+        assert_eq!(y.matches("- {name:").count(), 3);
+    }
+}

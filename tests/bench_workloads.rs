@@ -1,0 +1,46 @@
+//! The benchmark workloads at small sizes, as a smoke test of their outputs
+//! (no timing here: speed lives in `flowtoy-bench` and BENCHMARKS.md).
+
+mod common;
+use common::Test;
+use flowtoy_bench::Workload;
+use serde_json::json;
+
+fn run(workload: Workload, size: usize) -> serde_json::Value {
+    let out = Test::new()
+        .file("w.yaml", &workload.yaml(size))
+        .env("HOME", "/home/bench")
+        .args(["run", "-j", "w.yaml"])
+        .run();
+    out.success();
+    out.stdout_json()
+}
+
+#[test]
+fn wide_gives_every_step_its_json_output() {
+    let got = run(Workload::Wide, 50);
+    let steps = got.as_object().unwrap();
+    assert_eq!(steps.len(), 50);
+    assert!(steps
+        .values()
+        .all(|o| o == &json!({"v": {"HOME": "/home/bench"}})));
+}
+
+#[test]
+fn chain_passes_the_value_down_every_link() {
+    let got = run(Workload::Chain, 30);
+    assert_eq!(got.as_object().unwrap().len(), 30);
+    assert_eq!(got["s29"], json!({"v": "/home/bench"}));
+}
+
+#[test]
+fn proc_sleep_and_startup_succeed() {
+    for (w, size) in [
+        (Workload::Proc, 20),
+        (Workload::Sleep, 8),
+        (Workload::Startup, 1),
+    ] {
+        let got = run(w, size);
+        assert_eq!(got.as_object().unwrap().len(), size, "{}", w.name());
+    }
+}
