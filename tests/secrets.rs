@@ -131,3 +131,67 @@ fn short_values_are_not_masked() {
     out.success();
     assert_eq!(out.stdout_json()["a"]["k"], json!("abc"));
 }
+
+#[test]
+fn the_status_api_masks_outputs_notes_and_events() {
+    use flowtoy::runner::LocalRunner;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.yaml");
+    std::fs::write(
+        &path,
+        r#"
+sources:
+  creds: {type: env, configuration: {vars: [FT_API_SECRET_FOR_STATUS]}}
+flow:
+  - name: show
+    source: creds
+    output: [{name: v, type: jmespath, value: FT_API_SECRET_FOR_STATUS}]
+  - name: leak_in_error
+    source: {type: process, configuration: {command: ["/no/{{ sources.creds.FT_API_SECRET_FOR_STATUS }}"]}}
+    on_error: continue
+"#,
+    )
+    .unwrap();
+    std::env::set_var("FT_API_SECRET_FOR_STATUS", "status-secret-9911");
+    let runner =
+        Arc::new(LocalRunner::new(flowtoy::config::load_yaml_files(&[&path]).unwrap()).unwrap());
+    let server = flowtoy::runner_api::serve_runner_api_in_thread(
+        Some(Arc::clone(&runner)),
+        "127.0.0.1",
+        0,
+        tracing::Level::WARN,
+        None,
+    )
+    .unwrap();
+    runner.run().unwrap();
+    for path in ["/outputs", "/status", "/events"] {
+        let body = reqwest::blocking::Client::new()
+            .get(format!("{}{path}", server.url()))
+            .timeout(std::time::Duration::from_secs(2))
+            .send()
+            .unwrap();
+        // /events streams; the final status and run_ended arrive at once
+        // after the run, so reading a little is enough.
+        let mut text = String::new();
+        let mut body = body;
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = std::io::Read::read(&mut body, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            text.push_str(&String::from_utf8_lossy(&buf[..n]));
+            if path != "/events" || text.contains("run_ended") {
+                break;
+            }
+        }
+        assert!(
+            !text.contains("status-secret-9911"),
+            "{path} leaked: {text}"
+        );
+        assert!(
+            text.contains("***REDACTED***"),
+            "{path} shows no mask: {text}"
+        );
+    }
+}

@@ -278,3 +278,46 @@ fn an_unreachable_remote_runner_is_reported_and_retried() {
     assert!(after.contains("TERMINAL=restored"), "{after}");
     assert!(after.contains("warning: --show-logs"), "{after}");
 }
+
+/// A TUI whose terminal goes away (window closed, tmux killed) exits instead
+/// of running on, unwatched, in the background.
+#[test]
+fn a_tui_whose_terminal_goes_away_exits() {
+    require_tmux!();
+    let url = format!("http://127.0.0.1:{}", http_server::closed_port());
+    let pane = Pane::start(&[], &["tui", "--status-url", &url], 80, 24);
+    pane.wait_for("retrying");
+    let shell: u32 = pane
+        .tmux(&["list-panes", "-t", "flowtoy", "-F", "#{pane_pid}"])
+        .trim()
+        .parse()
+        .expect("pane pid");
+    let children =
+        std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap_or_default();
+    let tui: u32 = children
+        .split_whitespace()
+        .next()
+        .expect("the wrapper runs flowtoy")
+        .parse()
+        .unwrap();
+    let alive = || {
+        std::fs::read_to_string(format!("/proc/{tui}/stat"))
+            .map(|s| !s.split(") ").nth(1).is_some_and(|r| r.starts_with('Z')))
+            .unwrap_or(false)
+    };
+    assert!(alive());
+    pane.tmux(&["kill-server"]);
+    let start = Instant::now();
+    while alive() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let still = alive();
+    if still {
+        // SAFETY: cleaning up our own test's process.
+        unsafe { libc::kill(tui as i32, libc::SIGKILL) };
+    }
+    assert!(
+        !still,
+        "flowtoy tui kept running after its terminal went away"
+    );
+}

@@ -170,7 +170,7 @@ fn main() {
             rss as f64 / 1024.0
         );
         if comparisons.is_empty() {
-            println!("{base} | | | |");
+            println!("{base} | | |");
         }
         for (name, result) in comparisons {
             match result {

@@ -52,7 +52,13 @@ impl Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.missing_deps {
-            return f.write_str(&self.message);
+            // The line keeps the shape SPEC R6 fixes; where it is comes last.
+            f.write_str(&self.message)?;
+            return match (&self.file, self.line) {
+                (Some(file), Some(line)) => write!(f, " ({}:{line})", file.display()),
+                (Some(file), None) => write!(f, " ({})", file.display()),
+                _ => Ok(()),
+            };
         }
         match (&self.file, self.line) {
             (Some(file), Some(line)) => write!(f, "{}:{}: ", file.display(), line)?,

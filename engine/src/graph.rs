@@ -86,7 +86,12 @@ impl Graph {
             }
         }
         for cycle in graph.cycles() {
-            let path: Vec<&str> = cycle.iter().map(|&i| steps[i].name.as_str()).collect();
+            let mut path: Vec<&str> = cycle.iter().map(|&i| steps[i].name.as_str()).collect();
+            // A cycle through thousands of steps is shown by its ends.
+            let hidden = format!("... {} more ...", path.len().saturating_sub(10));
+            if path.len() > 11 {
+                path.splice(8..path.len() - 2, [hidden.as_str()]);
+            }
             problems
                 .push(steps[cycle[0]].problem(format!("dependency cycle: {}", path.join(" -> "))));
         }

@@ -34,7 +34,13 @@ pub fn read_file(path: &Path) -> Result<LoadedFile, Problem> {
             + 1;
         at("the file is not valid UTF-8 text".into()).at_line(Some(line))
     })?;
-    let value = parse_yaml(&text).map_err(|(msg, line)| at(msg).at_line(line))?;
+    from_text(path, &text)
+}
+
+/// Parses `text` as the content of the file `path` (which is not read).
+pub fn from_text(path: &Path, text: &str) -> Result<LoadedFile, Problem> {
+    let at = |msg: String| Problem::new(msg).in_file(Some(path.to_path_buf()));
+    let value = parse_yaml(text).map_err(|(msg, line)| at(msg).at_line(line))?;
     let value = match value {
         Value::Null => Value::Object(Map::new()),
         v @ Value::Object(_) => v,
@@ -48,7 +54,7 @@ pub fn read_file(path: &Path) -> Result<LoadedFile, Problem> {
     Ok(LoadedFile {
         path: path.to_path_buf(),
         value,
-        name_lines: name_lines(&text),
+        name_lines: name_lines(text),
     })
 }
 
@@ -88,11 +94,97 @@ pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>)> {
             Some(line),
         ));
     }
+    // Fast path: straight into JSON values, no intermediate YAML tree. Tags,
+    // and keys that are not plain scalars, take the slower path below, which
+    // also words the errors.
+    // Duplicate keys make it fail too (serde_json would keep the last one).
+    if let Ok(StrictValue(value)) = serde_yaml::from_str::<StrictValue>(text) {
+        return Ok(value);
+    }
     let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line());
-        (format!("invalid YAML: {e}"), line)
+        let message = e.to_string();
+        let hint = if message.starts_with("recursion limit exceeded") {
+            "; the document is nested too deeply (more than 128 levels)"
+        } else if message.starts_with("repetition limit exceeded") {
+            "; anchors and aliases (`&a`, `*a`) expand to too many values, \
+             as in a \"billion laughs\" document: use fewer aliases"
+        } else if line
+            .and_then(|l| text.lines().nth(l.saturating_sub(1)))
+            .is_some_and(|l| l.trim_start_matches(' ').starts_with('\t'))
+        {
+            "; YAML does not allow tabs for indentation: use spaces"
+        } else {
+            ""
+        };
+        (format!("invalid YAML: {message}{hint}"), line)
     })?;
     Ok(to_json(yaml))
+}
+
+/// A JSON value read from YAML that refuses duplicate mapping keys, as the
+/// YAML tree does: `input:` written twice in a step is a mistake to report.
+struct StrictValue(Value);
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(StrictVisitor)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(StrictValue(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("duplicate key {key:?}")));
+            }
+            let StrictValue(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 /// The 1-based line where the nesting of `[`/`{` outside quotes, comments and
@@ -135,8 +227,12 @@ fn flow_depth_exceeded(text: &str, limit: usize) -> Option<usize> {
                     i += len.unwrap_or(bytes.len() - i);
                     continue;
                 }
-                b'"' | b'\'' if is_token_start(prev) => quote = Some(b),
-                b'[' | b'{' if depth > 0 || is_token_start(prev) => {
+                b'"' | b'\''
+                    if prev.is_ascii_whitespace() || (depth > 0 && is_token_start(prev)) =>
+                {
+                    quote = Some(b)
+                }
+                b'[' | b'{' if depth > 0 || prev.is_ascii_whitespace() => {
                     depth += 1;
                     if depth > limit {
                         return Some(line);
@@ -279,6 +375,13 @@ mod tests {
         let (msg, line) = parse_yaml("a: 1\nb: [\n").unwrap_err();
         assert!(msg.contains("invalid YAML"));
         assert!(line.is_some());
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_with_their_line() {
+        let (msg, line) = parse_yaml("flow:\n  - name: a\n    name: b\n").unwrap_err();
+        assert!(msg.contains("duplicate entry with key \"name\""), "{msg}");
+        assert_eq!(line, Some(2));
     }
 
     #[test]

@@ -94,6 +94,18 @@ impl Draft {
         if !problems.is_empty() {
             return Err(FlowError::Config(problems));
         }
+        Ok(Draft::from_files(files))
+    }
+
+    /// Reads `text` as if it were the content of a file called `name` (used
+    /// in problems); nothing is read from disk. For embedding and fuzzing.
+    pub fn from_text(name: &str, text: &str) -> Result<Draft, FlowError> {
+        let file = load::from_text(Path::new(name), text).map_err(FlowError::config)?;
+        Ok(Draft::from_files(vec![file]))
+    }
+
+    /// Merges files already read, left to right.
+    fn from_files(files: Vec<LoadedFile>) -> Draft {
         let mut origins = Origins::default();
         let mut merged = Value::Object(Map::new());
         let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
@@ -125,10 +137,10 @@ impl Draft {
             warnings: std::mem::take(&mut builder.warnings),
             compiled: Arc::new(Compiled::default()),
         };
-        Ok(Draft {
+        Draft {
             config,
             problems: builder.problems,
-        })
+        }
     }
 
     /// Checks everything that can be checked without running a step and
@@ -151,6 +163,19 @@ impl Draft {
             }
         }
     }
+}
+
+/// Loads and validates a configuration given as YAML text; `name` stands for
+/// the file in problems. Provider types are not checked (as in
+/// [`load_yaml_files`]).
+///
+/// ```
+/// let config = flowtoy::config::load_yaml_str("f.yaml", "flow:\n  - {name: a, source: env}\n")?;
+/// assert_eq!(config.flow[0].name, "a");
+/// # Ok::<(), flowtoy::FlowError>(())
+/// ```
+pub fn load_yaml_str(name: &str, text: &str) -> Result<Config, FlowError> {
+    Draft::from_text(name, text)?.validate(None)
 }
 
 /// Loads, merges (later files win) and validates configuration files. Provider

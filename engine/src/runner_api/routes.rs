@@ -46,9 +46,16 @@ struct OutputsView(Vec<(String, Arc<StepOutputs>)>);
 
 impl Serialize for OutputsView {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Secret values are masked (SPEC R24); with none known, nothing is copied.
+        let secrets = crate::secrets::registry();
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (name, outputs) in &self.0 {
-            map.serialize_entry(name, outputs.as_ref())?;
+            if secrets.is_empty() {
+                map.serialize_entry(name, outputs.as_ref())?;
+            } else {
+                let masked = secrets.mask_json(&serde_json::Value::Object((**outputs).clone()));
+                map.serialize_entry(name, &masked)?;
+            }
         }
         map.end()
     }

@@ -113,7 +113,14 @@ impl Tui {
         let mut guard = terminal::TerminalGuard::enter()?;
         let signal = guard.signal_reader();
         let mut next_event = |timeout: Duration| -> io::Result<Option<Event>> {
-            if event::poll(timeout)? {
+            // Wait on the terminal ourselves: crossterm's own wait spins
+            // forever on a terminal that went away (window closed, tmux
+            // killed), which must end the UI instead. Resizes are picked up
+            // by the next draw.
+            if !terminal_readable(timeout)? {
+                return Ok(None);
+            }
+            if event::poll(Duration::ZERO)? {
                 event::read().map(Some)
             } else {
                 Ok(None)
@@ -163,4 +170,29 @@ impl Tui {
             }
         }
     }
+}
+
+/// Waits up to `timeout` for input on standard input (the terminal): true
+/// when there is some; an error when the terminal has hung up.
+fn terminal_readable(timeout: Duration) -> io::Result<bool> {
+    let mut fds = [libc::pollfd {
+        fd: 0,
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+    // SAFETY: one valid pollfd for the duration of the call.
+    let ready = unsafe { libc::poll(fds.as_mut_ptr(), 1, ms) };
+    if ready < 0 {
+        let err = io::Error::last_os_error();
+        return if err.kind() == io::ErrorKind::Interrupted {
+            Ok(false)
+        } else {
+            Err(err)
+        };
+    }
+    if fds[0].revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        return Err(io::Error::other("the terminal went away"));
+    }
+    Ok(ready > 0)
 }
