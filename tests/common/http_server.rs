@@ -137,3 +137,24 @@ pub fn closed_port() -> u16 {
     drop(listener);
     port
 }
+
+/// Starts a server that hands every accepted connection to `handle` as is
+/// (after reading the request), for servers that misbehave on purpose:
+/// stall, reset, send a body that never ends. Returns the port.
+pub fn start_raw(handle: impl Fn(TcpStream) + Send + Sync + 'static) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let port = listener.local_addr().unwrap().port();
+    let handle = Arc::new(handle);
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let handle = Arc::clone(&handle);
+            thread::spawn(move || {
+                if read_request(&mut stream).is_some() {
+                    handle(stream);
+                }
+            });
+        }
+    });
+    port
+}

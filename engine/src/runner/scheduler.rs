@@ -95,9 +95,11 @@ impl Pool {
                 released += 1;
             }
         }
+        // The calling worker takes one of them itself as soon as it loops;
+        // waking another for it would only cost a futex round trip.
         match released {
-            0 => {}
-            1 => self.wake.notify_one(),
+            0 | 1 => {}
+            2 => self.wake.notify_one(),
             _ => self.wake.notify_all(),
         }
     }

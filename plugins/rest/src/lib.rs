@@ -35,8 +35,32 @@ impl ProviderType for RestProviderType {
     }
 }
 
+/// How often a waiting call looks at the cancellation flag.
+const CANCEL_CHECK: std::time::Duration = std::time::Duration::from_millis(25);
+
 impl Provider for RestProvider {
-    fn call(&self, payload: &Payload, _ctx: &CallContext) -> Result<ProviderResult, String> {
-        Ok(self.config.send(payload))
+    /// Sends the request on its own thread and waits for it, so that a
+    /// cancelled run (Ctrl-C, SIGTERM) does not wait for a stalled server: the
+    /// call returns at once and the request is dropped with the process (or
+    /// ends at its own `timeout`).
+    fn call(&self, payload: &Payload, ctx: &CallContext) -> Result<ProviderResult, String> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let config = self.config.clone();
+        let payload = payload.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(config.send(&payload));
+        });
+        loop {
+            match rx.recv_timeout(CANCEL_CHECK) {
+                Ok(result) => return Ok(result),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if ctx.is_cancelled() => {
+                    return Ok(ProviderResult::failed("cancelled"));
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err("rest: the request thread ended without a result".into());
+                }
+            }
+        }
     }
 }

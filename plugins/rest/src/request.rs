@@ -190,7 +190,12 @@ impl RestConfig {
             r
         };
         if let Err(e) = read {
-            return fail(result, format!("reading the response failed: {e}"));
+            // The client's own error (a timeout, a reset) says more than the wrapper.
+            let why = match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
+                Some(inner) => describe(inner),
+                None => e.to_string(),
+            };
+            return fail(result, format!("reading the response failed: {why}"));
         }
         if body.len() as u64 > cap {
             return fail(
