@@ -27,6 +27,10 @@ struct Options {
     steps: usize,
     clients: usize,
     rounds: usize,
+    /// Spread clients over `/status`, `/outputs` and `/events` (else all `/status`).
+    mixed: bool,
+    /// Keep the load on for at least this many seconds from the run's start.
+    seconds: u64,
 }
 
 fn options() -> Result<Options, String> {
@@ -34,9 +38,15 @@ fn options() -> Result<Options, String> {
         steps: 1000,
         clients: 32,
         rounds: 3,
+        mixed: false,
+        seconds: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
+        if flag == "--mixed" {
+            opts.mixed = true;
+            continue;
+        }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let n: usize = value
             .parse()
@@ -45,9 +55,10 @@ fn options() -> Result<Options, String> {
             "--steps" => opts.steps = n.max(1),
             "--clients" => opts.clients = n.clamp(1, 256),
             "--rounds" => opts.rounds = n.max(1),
+            "--seconds" => opts.seconds = n.min(120) as u64,
             _ => {
                 return Err(format!(
-                    "unknown option {flag}; use --steps, --clients, --rounds"
+                    "unknown option {flag}; use --steps, --clients, --rounds, --seconds, --mixed"
                 ))
             }
         }
@@ -99,16 +110,23 @@ fn client(url: String, stop: Arc<AtomicBool>, load: Arc<Load>) {
             break;
         }
         let start = Instant::now();
-        match http
-            .get(&url)
-            .send()
-            .and_then(|r| r.error_for_status())
-            .and_then(|r| r.bytes())
-        {
-            Ok(body) => {
+        let response = http.get(&url).send().and_then(|r| r.error_for_status());
+        let body = if url.ends_with("/events") {
+            // An event stream stays open: read it until the run's end.
+            response
+                .map_err(|_| ())
+                .and_then(|r| read_events_until_end(r, &stop))
+        } else {
+            response
+                .and_then(|r| r.bytes())
+                .map(|b| b.len())
+                .map_err(|_| ())
+        };
+        match body {
+            Ok(body_len) => {
                 let us = start.elapsed().as_micros() as u64;
                 load.requests.fetch_add(1, Ordering::Relaxed);
-                load.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+                load.bytes.fetch_add(body_len as u64, Ordering::Relaxed);
                 load.latency_us.fetch_add(us, Ordering::Relaxed);
                 load.max_latency_us.fetch_max(us, Ordering::Relaxed);
             }
@@ -117,6 +135,23 @@ fn client(url: String, stop: Arc<AtomicBool>, load: Arc<Load>) {
             }
         }
     }
+}
+
+/// Reads an SSE stream until its `run_ended` event; the bytes read.
+fn read_events_until_end(
+    response: reqwest::blocking::Response,
+    stop: &AtomicBool,
+) -> Result<usize, ()> {
+    use std::io::BufRead;
+    let mut read = 0;
+    for line in std::io::BufReader::new(response).lines() {
+        let line = line.map_err(|_| ())?;
+        read += line.len() + 1;
+        if line.starts_with("event: run_ended") || stop.load(Ordering::Relaxed) {
+            return Ok(read);
+        }
+    }
+    Err(())
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -155,17 +190,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing::Level::ERROR,
             None,
         )?;
-        let url = format!("{}/status", server.url());
+        let paths: &[&str] = if opts.mixed {
+            &["/status", "/outputs", "/events"]
+        } else {
+            &["/status"]
+        };
         let stop = Arc::new(AtomicBool::new(false));
         let load = Arc::new(Load::default());
         let clients: Vec<_> = (0..opts.clients)
-            .map(|_| {
-                let (url, stop, load) = (url.clone(), Arc::clone(&stop), Arc::clone(&load));
+            .map(|i| {
+                let url = format!("{}{}", server.url(), paths[i % paths.len()]);
+                let (stop, load) = (Arc::clone(&stop), Arc::clone(&load));
                 std::thread::spawn(move || client(url, stop, load))
             })
             .collect();
         // Let every client connect before the run starts.
-        while load.requests.load(Ordering::Relaxed) < opts.clients as u64 {
+        // (Event-stream clients only finish a request when the run ends.)
+        let pollers = (0..opts.clients)
+            .filter(|i| !paths[i % paths.len()].ends_with("/events"))
+            .count();
+        while load.requests.load(Ordering::Relaxed) < pollers as u64 {
             std::thread::sleep(Duration::from_millis(5));
         }
         let before = load.requests.load(Ordering::Relaxed);
@@ -185,7 +229,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         let status = runner.run()?;
         let elapsed = start.elapsed().as_secs_f64();
+        let window = Duration::from_secs(opts.seconds);
+        if start.elapsed() < window {
+            std::thread::sleep(window - start.elapsed());
+        }
         let during = load.requests.load(Ordering::Relaxed) - before;
+        let load_secs = start.elapsed().as_secs_f64();
         stop.store(true, Ordering::Relaxed);
         for c in clients {
             let _ = c.join();
@@ -198,7 +247,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "every step must succeed under load"
         );
         let total = load.requests.load(Ordering::Relaxed).max(1);
-        let rate = during as f64 / elapsed;
+        let rate = during as f64 / load_secs;
         loaded.push(elapsed);
         rates.push(rate);
         let _ = writeln!(
@@ -216,7 +265,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    println!("| round | steps | clients | run time under load | /status req/s | mean latency | max latency | errors | mean body |");
+    println!("| round | steps | clients | run time under load | req/s | mean latency | max latency | errors | mean body |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     print!("{rows}");
     println!();

@@ -11,11 +11,17 @@ pub type StepOutputs = Map<String, Value>;
 /// A snapshot of every succeeded step's outputs, step name → outputs.
 pub type Flows = indexmap::IndexMap<String, StepOutputs>;
 
-/// The live store. Cheap to read: each step's outputs sit behind an `Arc`.
+/// The live store. Cheap to read: each step's outputs sit behind an `Arc`,
+/// and one lock guards the map and the finishing order together.
 #[derive(Debug, Default)]
 pub struct FlowStore {
-    steps: RwLock<HashMap<String, Arc<StepOutputs>>>,
-    order: RwLock<Vec<String>>,
+    inner: RwLock<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    steps: HashMap<String, Arc<StepOutputs>>,
+    order: Vec<String>,
 }
 
 impl FlowStore {
@@ -24,38 +30,39 @@ impl FlowStore {
         Self::default()
     }
 
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Records a succeeded step's outputs.
     pub fn insert(&self, step: &str, outputs: StepOutputs) {
-        let mut steps = self.steps.write().unwrap_or_else(|e| e.into_inner());
-        if steps.insert(step.to_string(), Arc::new(outputs)).is_none() {
-            self.order
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(step.to_string());
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if inner
+            .steps
+            .insert(step.to_string(), Arc::new(outputs))
+            .is_none()
+        {
+            inner.order.push(step.to_string());
         }
     }
 
     /// One step's outputs, if it succeeded.
     pub fn get(&self, step: &str) -> Option<Arc<StepOutputs>> {
-        self.steps
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(step)
-            .cloned()
+        self.read().steps.get(step).cloned()
     }
 
     /// Names of the steps that have outputs, in the order they finished.
     pub fn names(&self) -> Vec<String> {
-        self.order.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.read().order.clone()
     }
 
     /// Every step's outputs (shared, not copied), in the order they finished.
     pub fn shared(&self) -> Vec<(String, Arc<StepOutputs>)> {
-        let order = self.order.read().unwrap_or_else(|e| e.into_inner());
-        let steps = self.steps.read().unwrap_or_else(|e| e.into_inner());
-        order
+        let inner = self.read();
+        inner
+            .order
             .iter()
-            .filter_map(|n| steps.get(n).map(|o| (n.clone(), Arc::clone(o))))
+            .filter_map(|n| inner.steps.get(n).map(|o| (n.clone(), Arc::clone(o))))
             .collect()
     }
 
@@ -75,5 +82,45 @@ impl FlowStore {
                 .map(|(n, o)| (n, Value::Object((*o).clone())))
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// Readers listing the store while a writer inserts must never deadlock
+    /// (the map and the order were once two locks taken in opposite orders).
+    #[test]
+    fn readers_and_a_writer_never_deadlock() {
+        let store = Arc::new(FlowStore::new());
+        let (done, finished) = mpsc::channel();
+        let readers: Vec<_> = (0..3)
+            .map(|_| {
+                let store = Arc::clone(&store);
+                std::thread::spawn(move || {
+                    while store.names().len() < 20_000 {
+                        let _ = store.shared();
+                    }
+                })
+            })
+            .collect();
+        let writer = Arc::clone(&store);
+        std::thread::spawn(move || {
+            for i in 0..20_000 {
+                writer.insert(&format!("s{i}"), StepOutputs::new());
+            }
+            let _ = done.send(());
+        });
+        assert!(
+            finished.recv_timeout(Duration::from_secs(60)).is_ok(),
+            "the writer is stuck"
+        );
+        for r in readers {
+            r.join().unwrap();
+        }
+        assert_eq!(store.shared().len(), 20_000);
     }
 }

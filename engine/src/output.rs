@@ -20,8 +20,43 @@ pub fn search(expr: &Expression<'_>, data: &Value) -> Result<Value, String> {
 
 /// Compiles one expression, with a message that says what is wrong.
 pub fn compile(expr: &str) -> Result<Expression<'static>, String> {
+    // The jmespath crate panics on a number that does not fit in an i32
+    // (`a[99999999999]`); refuse it here with a message instead.
+    if let Some(number) = number_too_large(expr) {
+        return Err(format!(
+            "JMESPath expression `{expr}` does not parse: the number {number} is too large"
+        ));
+    }
     jmespath::compile(expr)
         .map_err(|e| format!("JMESPath expression `{expr}` does not parse: {}", e.reason))
+}
+
+/// The first run of digits outside quotes and literals that does not fit in an i32.
+fn number_too_large(expr: &str) -> Option<&str> {
+    let bytes = expr.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(_) if b == b'\\' => i += 1,
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if matches!(b, b'\'' | b'"' | b'`') => quote = Some(b),
+            None if b.is_ascii_digit() => {
+                let len = bytes[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+                let digits = &expr[i..i + len];
+                if digits.parse::<i32>().is_err() {
+                    return Some(digits);
+                }
+                i += len;
+                continue;
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Picks the outputs of a step from its result.
@@ -64,6 +99,14 @@ pub fn extract(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_too_large_for_the_jmespath_crate_are_refused_not_panicked_on() {
+        let e = super::compile("a[99999999999]").err().unwrap_or_default();
+        assert!(e.contains("the number 99999999999 is too large"), "{e}");
+        assert!(super::compile("a[?id == '99999999999']").is_ok());
+        assert!(super::compile("a[2147483647]").is_ok());
+    }
+
     use super::*;
     use crate::flows::FlowStore;
     use serde_json::json;

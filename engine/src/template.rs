@@ -251,7 +251,7 @@ pub fn payload_extras(payload: &Option<serde_json::Value>) -> Vec<(&'static str,
         .unwrap_or(Value::from(()));
     let json_value = Value::from_serialize(&json);
     let search = move |expr: &str| -> Result<Value, Error> {
-        let compiled = jmespath::compile(expr)
+        let compiled = crate::output::compile(expr)
             .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("jmespath: {e}")))?;
         let found = crate::output::search(&compiled, &json)
             .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("jmespath: {e}")))?;

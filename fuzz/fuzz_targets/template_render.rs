@@ -3,8 +3,8 @@
 //! Every input must render or give an error message, never panic or hang.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
 use flowtoy::template::{payload_extras, Templates};
+use libfuzzer_sys::fuzz_target;
 use minijinja::Value;
 
 fuzz_target!(|data: &[u8]| {
