@@ -1,6 +1,7 @@
 //! One file per command; `dispatch` picks it and returns the exit code.
 
 mod completions;
+mod execute;
 mod graph;
 mod load;
 mod plugins;

@@ -2,14 +2,13 @@
 //! and web UI, and keep serving after the run until Ctrl-C. Also the
 //! serving half of `run --status-port` and of the all-in-one `webui`.
 
-use super::load;
+use super::execute::{self, Finished};
 use crate::cli::{PluginArgs, ServeArgs};
-use crate::{exit, logging, print, progress};
-use flowtoy::runner::{CancelHandle, RunOutcome};
+use crate::{exit, logging, print};
+use flowtoy::runner::RunOutcome;
 use flowtoy::runner_api::{self, ApiServer};
 use flowtoy::LocalRunner;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Runs `flowtoy serve`; returns the exit code.
@@ -92,26 +91,6 @@ pub fn wait_for_stop() {
     eprintln!("flowtoy: stopping the status API");
 }
 
-/// Cancels the run on SIGINT or SIGTERM, remembering which.
-fn watch_signals(cancel: CancelHandle, terminated: Arc<AtomicBool>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        tracing::warn!("cannot listen for signals; Ctrl-C will stop flowtoy abruptly");
-        return;
-    };
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => terminated.store(true, Ordering::SeqCst),
-        }
-        eprintln!("flowtoy: interrupted, stopping running steps");
-        cancel.cancel();
-    });
-}
-
 /// Loads `configs`, serves the status API and web UI on `host:port`, runs
 /// the flow once with progress on stderr, then keeps serving until Ctrl-C.
 /// The exit code is the run's (SPEC R17).
@@ -122,48 +101,19 @@ pub fn serve_flow(
     host: &str,
     port: u16,
 ) -> i32 {
-    let (config, registry) = match load::load(configs, plugins) {
-        Ok(loaded) => loaded,
-        Err(e) => return exit::report(&e),
+    let runner = match execute::runner(configs, plugins, max_workers) {
+        Ok(r) => Arc::new(r),
+        Err(code) => return code,
     };
-    let mut runner = match LocalRunner::with_registry(config, registry) {
-        Ok(r) => r,
-        Err(e) => return exit::report(&e),
-    };
-    if let Some(n) = max_workers {
-        runner.set_max_workers(n as usize);
-    }
-    let runner = Arc::new(runner);
     let server = match start(&runner, host, port) {
         Ok(server) => server,
         Err(code) => return code,
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return exit::HALTED;
-        }
-    };
-    let terminated = Arc::new(AtomicBool::new(false));
-    let status = rt.block_on(async {
-        watch_signals(runner.cancel_handle(), Arc::clone(&terminated));
-        let progress = progress::spawn(&runner);
-        let status = runner.run_async().await;
-        progress.finish().await;
-        status
-    });
-    // Ends the signal watcher: from here Ctrl-C stops the server.
-    drop(rt);
-    let status = match status {
-        Ok(s) => s,
-        Err(e) => return exit::report(&e),
+    let Finished { status, terminated } = match execute::run_with_progress(&runner) {
+        Ok(finished) => finished,
+        Err(code) => return code,
     };
     print::summary(&status);
     keep_serving(server, status.outcome);
-    exit::for_outcome(status.outcome, terminated.load(Ordering::SeqCst))
+    exit::for_outcome(status.outcome, terminated)
 }

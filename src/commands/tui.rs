@@ -10,12 +10,10 @@
 //! `flowtoy run` does (0, 1, or 130 when `q`/Ctrl-C left before the run
 //! ended and stopped it).
 
-use super::load;
 use crate::cli::{GlobalArgs, TuiArgs};
 use crate::{exit, logging, print};
 use flowtoy::runner_api::{self, LogCapture};
 use flowtoy::tui::{Ended, HttpSource, Tui};
-use flowtoy::LocalRunner;
 use std::io::IsTerminal;
 use std::sync::Arc;
 
@@ -95,17 +93,11 @@ fn signal_exit(ended: &Ended) -> Option<i32> {
 
 /// Runs the flow here, serves its status API on a free port, watches it.
 fn all_in_one(args: TuiArgs, global: &GlobalArgs) -> i32 {
-    let (config, registry) = match load::load(&args.configs, &args.plugins) {
-        Ok(loaded) => loaded,
-        Err(e) => return exit::report(&e),
-    };
-    let mut runner = match LocalRunner::with_registry(config, registry) {
+    let runner = match super::execute::runner(&args.configs, &args.plugins, args.max_workers) {
         Ok(r) => r,
-        Err(e) => return exit::report(&e),
+        Err(code) => return code,
     };
-    if let Some(n) = args.max_workers {
-        runner.set_max_workers(n as usize);
-    }
+
     if let Some(code) = no_terminal() {
         return code;
     }

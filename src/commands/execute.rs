@@ -1,0 +1,83 @@
+//! Running a flow from the command line, shared by `run`, `serve`, `webui`
+//! and `tui`: load it into a runner, then run it with progress on stderr
+//! while SIGINT/SIGTERM cancel it.
+
+use super::load;
+use crate::cli::PluginArgs;
+use crate::{exit, progress};
+use flowtoy::runner::{CancelHandle, RunStatus};
+use flowtoy::LocalRunner;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Loads `configs` (plugins included) and makes the runner, `--max-workers`
+/// applied. Errors are printed; `Err` holds the exit code.
+pub fn runner(
+    configs: &[PathBuf],
+    plugins: &PluginArgs,
+    max_workers: Option<u64>,
+) -> Result<LocalRunner, i32> {
+    let (config, registry) = load::load(configs, plugins).map_err(|e| exit::report(&e))?;
+    let mut runner = LocalRunner::with_registry(config, registry).map_err(|e| exit::report(&e))?;
+    if let Some(n) = max_workers {
+        runner.set_max_workers(n as usize);
+    }
+    Ok(runner)
+}
+
+/// How a run from the command line ended.
+pub struct Finished {
+    /// The final status.
+    pub status: RunStatus,
+    /// SIGTERM (rather than SIGINT) cancelled it.
+    pub terminated: bool,
+}
+
+/// Runs `runner` to its end with progress on stderr; SIGINT and SIGTERM
+/// cancel it. The signal watcher is gone when this returns, so a server that
+/// keeps serving afterwards handles Ctrl-C itself. `Err` holds the exit code.
+pub fn run_with_progress(runner: &Arc<LocalRunner>) -> Result<Finished, i32> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            exit::HALTED
+        })?;
+    let terminated = Arc::new(AtomicBool::new(false));
+    let status = rt.block_on(async {
+        watch_signals(runner.cancel_handle(), Arc::clone(&terminated));
+        let progress = progress::spawn(runner);
+        let status = runner.run_async().await;
+        progress.finish().await;
+        status
+    });
+    drop(rt);
+    let status = status.map_err(|e| exit::report(&e))?;
+    Ok(Finished {
+        status,
+        terminated: terminated.load(Ordering::SeqCst),
+    })
+}
+
+/// Cancels the run on SIGINT or SIGTERM, remembering which.
+fn watch_signals(cancel: CancelHandle, terminated: Arc<AtomicBool>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::warn!("cannot listen for signals; Ctrl-C will stop flowtoy abruptly");
+        return;
+    };
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => terminated.store(true, Ordering::SeqCst),
+        }
+        eprintln!("flowtoy: interrupted, stopping running steps");
+        cancel.cancel();
+    });
+}
