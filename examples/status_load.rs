@@ -147,7 +147,11 @@ fn read_events_until_end(
     for line in std::io::BufReader::new(response).lines() {
         let line = line.map_err(|_| ())?;
         read += line.len() + 1;
-        if line.starts_with("event: run_ended") || stop.load(Ordering::Relaxed) {
+        // warp writes `event:NAME`, with no space after the colon.
+        let ended = line
+            .strip_prefix("event:")
+            .is_some_and(|name| name.trim() == "run_ended");
+        if ended || stop.load(Ordering::Relaxed) {
             return Ok(read);
         }
     }
