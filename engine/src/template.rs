@@ -159,7 +159,7 @@ fn explain(source: &str, ctx: &Value, err: &Error, templates: &Templates) -> Str
 
 /// The first dotted name in the template that does not resolve in `ctx`.
 fn first_undefined(source: &str, ctx: &Value, templates: &Templates) -> Option<String> {
-    let tmpl = templates.env.get_template(source).ok().or_else(|| None)?;
+    let tmpl = templates.env.get_template(source).ok()?;
     let mut names: Vec<String> = tmpl.undeclared_variables(true).into_iter().collect();
     names.sort();
     for name in names {
