@@ -20,13 +20,6 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-/// True while `pid` runs (a zombie has exited: it only waits to be reaped).
-fn alive(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| !s.split(") ").nth(1).is_some_and(|r| r.starts_with('Z')))
-        .unwrap_or(false)
-}
-
 /// Waits up to 5 s for every pid written in `files` to be gone.
 fn assert_no_orphans(dir: &Path, files: &[&str]) {
     for file in files {
@@ -37,10 +30,13 @@ fn assert_no_orphans(dir: &Path, files: &[&str]) {
             .filter_map(|p| p.parse::<i32>().ok())
         {
             let deadline = Instant::now() + Duration::from_secs(5);
-            while alive(pid) && Instant::now() < deadline {
+            while common::process_alive(pid) && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            assert!(!alive(pid), "process {pid} (from {file}) was left running");
+            assert!(
+                !common::process_alive(pid),
+                "process {pid} (from {file}) was left running"
+            );
         }
     }
 }

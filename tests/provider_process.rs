@@ -105,12 +105,6 @@ fn cwd_and_env_are_applied() {
     assert_eq!(data(&out), json!("here 42"));
 }
 
-fn alive(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| !s.split(") ").nth(1).is_some_and(|r| r.starts_with('Z')))
-        .unwrap_or(false)
-}
-
 #[test]
 fn timeout_kills_the_program_and_its_children() {
     let started = Instant::now();
@@ -134,10 +128,13 @@ fn timeout_kills_the_program_and_its_children() {
     );
     let pid: i32 = out.read("grandchild.pid").trim().parse().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
-    while alive(pid) && Instant::now() < deadline {
+    while common::process_alive(pid) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(!alive(pid), "the grandchild survived the timeout");
+    assert!(
+        !common::process_alive(pid),
+        "the grandchild survived the timeout"
+    );
 }
 
 const SECRET_ARGS: &str = "command: [echo, --user, admin, --password=hunter2, --token, abc123]";

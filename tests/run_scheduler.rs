@@ -202,17 +202,6 @@ fn human_output_lists_steps_and_values() {
     assert_eq!(out.stdout(), "greet\n    text: hello\n");
 }
 
-fn process_alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // A zombie has exited; it only waits to be reaped.
-        Ok(stat) => !stat
-            .split(") ")
-            .nth(1)
-            .is_some_and(|rest| rest.starts_with('Z')),
-        Err(_) => false,
-    }
-}
-
 fn wait_for_file(path: &std::path::Path) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
@@ -247,7 +236,7 @@ flow:
         .unwrap();
     let pid_text = wait_for_file(&test.path("child.pid"));
     let sleeper: i32 = pid_text.trim().parse().unwrap();
-    assert!(process_alive(sleeper));
+    assert!(common::process_alive(sleeper));
     // SAFETY: sending a signal to our own child process.
     unsafe { libc::kill(child.id() as i32, signal) };
     let output = child.wait_with_output().unwrap();
@@ -262,11 +251,11 @@ flow:
         "{stderr}"
     );
     let deadline = Instant::now() + Duration::from_secs(5);
-    while process_alive(sleeper) && Instant::now() < deadline {
+    while common::process_alive(sleeper) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(
-        !process_alive(sleeper),
+        !common::process_alive(sleeper),
         "the step's program was left running"
     );
 }

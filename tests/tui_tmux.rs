@@ -300,11 +300,7 @@ fn a_tui_whose_terminal_goes_away_exits() {
         .expect("the wrapper runs flowtoy")
         .parse()
         .unwrap();
-    let alive = || {
-        std::fs::read_to_string(format!("/proc/{tui}/stat"))
-            .map(|s| !s.split(") ").nth(1).is_some_and(|r| r.starts_with('Z')))
-            .unwrap_or(false)
-    };
+    let alive = || common::process_alive(tui as i32);
     assert!(alive());
     pane.tmux(&["kill-server"]);
     let start = Instant::now();

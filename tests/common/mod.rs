@@ -202,6 +202,13 @@ impl Outcome {
     }
 }
 
+/// True while process `pid` runs (a zombie has exited: it only waits to be reaped).
+pub fn process_alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| !s.split(") ").nth(1).is_some_and(|r| r.starts_with('Z')))
+        .unwrap_or(false)
+}
+
 /// Whether `path` exists (for tests that check files a flow wrote).
 pub fn exists(path: &Path) -> bool {
     path.exists()
