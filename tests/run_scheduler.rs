@@ -76,12 +76,14 @@ fn max_workers_caps_how_many_run_at_once() {
     assert_eq!(max_overlap(&intervals(&out.stdout_json())), 3);
 }
 
+/// `bad` fails after `other` has started (both take a moment), so the
+/// halt finds `other` running whatever the thread start-up order.
 fn policy_flow(policy: &str) -> String {
     format!(
         r#"
 flow:
   - name: bad
-    source: {{type: process, configuration: {{command: [sh, -c, "echo oops >&2; exit 3"]}}}}
+    source: {{type: process, configuration: {{command: [sh, -c, "sleep 0.2; echo oops >&2; exit 3"]}}}}
     on_error: {policy}
   - name: child
     source: {{type: process, configuration: {{command: [echo, child ran]}}}}
