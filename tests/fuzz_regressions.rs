@@ -50,9 +50,9 @@ fn template_render(data: &[u8]) -> Option<Result<String, String>> {
     let (source, context) = text.split_once('\0').unwrap_or((text, "{}"));
     let json: serde_json::Value = serde_json::from_str(context).unwrap_or(serde_json::Value::Null);
     let mut extras = payload_extras(&Some(json.clone()));
-    extras.push(("flows", Value::from_serialize(&json)));
-    extras.push(("result", Value::from_serialize(&json)));
-    let ctx = Value::from_iter(extras);
+    extras.push(("flows", flowtoy::template::to_value(&json)));
+    extras.push(("result", flowtoy::template::to_value(&json)));
+    let ctx = Value::from_pairs(extras);
     let mut templates = Templates::new();
     let _ = flowtoy::template::references(source);
     Some(match templates.compile(source) {
@@ -95,6 +95,29 @@ fn template_render_inputs_render_or_give_an_error() {
             Some(Ok(text)) => println!("{name}: rendered {} bytes", text.len()),
             Some(Err(message)) => println!("{name}: {message}"),
             None => println!("{name}: not UTF-8"),
+        }
+    }
+}
+
+#[test]
+fn repeating_strings_and_sequences_is_bounded() {
+    // Found by the fuzzer: `x * N` built the whole repeated value. minijinja 3
+    // refuses results over 100 million items or bytes, and an empty sequence
+    // repeated any number of times is empty at once.
+    for (template, expected) in [
+        (
+            r#"{{ "2622" * 222222227 }}"#,
+            Err("repeated string is too large"),
+        ),
+        ("{{ [1, 2] * 1000000000 }}", Err("too large")),
+        ("{{ (() * 444444454) | length }}", Ok("0")),
+        (r#"{{ "ab" * 3 }}"#, Ok("ababab")),
+    ] {
+        let got = template_render(template.as_bytes()).expect("UTF-8");
+        match (expected, &got) {
+            (Ok(want), Ok(text)) => assert_eq!(text, want, "{template}"),
+            (Err(want), Err(message)) => assert!(message.contains(want), "{template}: {message}"),
+            _ => panic!("{template}: expected {expected:?}, got {got:?}"),
         }
     }
 }

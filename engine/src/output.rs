@@ -81,9 +81,9 @@ pub fn extract(
             OutputKind::Template(src) => {
                 let json = result.to_json();
                 let ctx = base.with(vec![
-                    ("result", minijinja::Value::from_serialize(&result.data)),
-                    ("meta", minijinja::Value::from_serialize(&json["meta"])),
-                    ("status", minijinja::Value::from_serialize(&json["status"])),
+                    ("result", crate::template::to_value(&result.data)),
+                    ("meta", crate::template::to_value(&json["meta"])),
+                    ("status", crate::template::to_value(&json["status"])),
                 ]);
                 Value::String(
                     templates

@@ -8,6 +8,11 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
 use regex::Regex;
 use std::sync::{Arc, OnceLock};
 
+/// A template value made from anything serializable (JSON values, maps).
+pub fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}
+
 /// True when a string holds template syntax (`{{` or `{%`); other strings are
 /// used untouched.
 pub fn is_template(text: &str) -> bool {
@@ -65,7 +70,12 @@ impl Templates {
     pub fn new() -> Self {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_keep_trailing_newline(true);
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .keep_trailing_newline(true)
+                .build()
+                .expect("the default delimiters are valid"),
+        );
         env.add_filter("fromjson", fromjson);
         Templates { env }
     }
@@ -125,7 +135,7 @@ impl Templates {
 
 fn fromjson(text: &str) -> Result<Value, Error> {
     serde_json::from_str::<serde_json::Value>(text)
-        .map(|v| Value::from_serialize(&v))
+        .map(|v| to_value(&v))
         .map_err(|e| {
             Error::new(
                 ErrorKind::InvalidOperation,
@@ -187,7 +197,7 @@ impl Object for FlowsView {
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let outputs = self.0.get(key.as_str()?)?;
-        Some(Value::from_serialize(&*outputs))
+        Some(to_value(&*outputs))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
@@ -215,8 +225,8 @@ impl BaseContext {
             .collect();
         BaseContext {
             flows: Value::from_object(FlowsView(flows)),
-            sources: Value::from_serialize(sources),
-            env: Value::from_serialize(&env),
+            sources: to_value(sources),
+            env: to_value(&env),
         }
     }
 
@@ -227,7 +237,7 @@ impl BaseContext {
             ("sources", self.sources.clone()),
             ("env", self.env.clone()),
         ];
-        Value::from_iter(base.into_iter().chain(extras))
+        Value::from_pairs(base.into_iter().chain(extras))
     }
 }
 
@@ -245,17 +255,14 @@ pub fn payload_extras(payload: &Option<serde_json::Value>) -> Vec<(&'static str,
         Some(v) => v.clone(),
         None => serde_json::Value::Null,
     };
-    let input = payload
-        .as_ref()
-        .map(Value::from_serialize)
-        .unwrap_or(Value::from(()));
-    let json_value = Value::from_serialize(&json);
+    let input = payload.as_ref().map(to_value).unwrap_or(Value::from(()));
+    let json_value = to_value(&json);
     let search = move |expr: &str| -> Result<Value, Error> {
         let compiled = crate::output::compile(expr)
             .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("jmespath: {e}")))?;
         let found = crate::output::search(&compiled, &json)
             .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("jmespath: {e}")))?;
-        Ok(Value::from_serialize(&found))
+        Ok(to_value(&found))
     };
     vec![
         ("input", input),
@@ -300,7 +307,8 @@ mod tests {
             render("{{ flows.a.v | upper }}-{{ flows.a.v | lower }}", &c).unwrap(),
             "HI-hi"
         );
-        assert_eq!(render("{{ flows.a.n | tojson }}", &c).unwrap(), "[1,2]");
+        // As Jinja2 (and the Python flowtoy) writes it: `, ` between items.
+        assert_eq!(render("{{ flows.a.n | tojson }}", &c).unwrap(), "[1, 2]");
         assert_eq!(
             render("{{ ('{\"k\": 3}' | fromjson).k }}", &c).unwrap(),
             "3"

@@ -14,9 +14,9 @@ fuzz_target!(|data: &[u8]| {
     let (source, context) = text.split_once('\0').unwrap_or((text, "{}"));
     let json: serde_json::Value = serde_json::from_str(context).unwrap_or(serde_json::Value::Null);
     let mut extras = payload_extras(&Some(json.clone()));
-    extras.push(("flows", Value::from_serialize(&json)));
-    extras.push(("result", Value::from_serialize(&json)));
-    let ctx = Value::from_iter(extras);
+    extras.push(("flows", flowtoy::template::to_value(&json)));
+    extras.push(("result", flowtoy::template::to_value(&json)));
+    let ctx = Value::from_pairs(extras);
     let mut templates = Templates::new();
     if templates.compile(source).is_ok() {
         let _ = templates.render(source, &ctx);
