@@ -10,6 +10,7 @@
 //! with a warning, hidden files (`.name`) silently. Libraries are never
 //! unloaded.
 
+use crate::config::PluginsConfig;
 use crate::error::{FlowError, Problem};
 use crate::registry::{BrokenLibrary, ProviderOrigin, ProviderRegistry};
 use flowtoy_plugin_api::abi::abi_stable::library::{lib_header_from_path, LibraryError};
@@ -162,6 +163,16 @@ fn library_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// cannot be read, are configuration errors. The same file reached twice
 /// (the same directory named twice, a symlink) is loaded once.
 pub fn load_dirs(registry: &mut ProviderRegistry, dirs: &[PathBuf]) -> Result<(), FlowError> {
+    load_dirs_listed(registry, dirs, None)
+}
+
+/// As [`load_dirs`]; a directory of `plugins.dirs` that cannot be read is
+/// reported at the YAML file (and line) that listed it.
+pub fn load_dirs_listed(
+    registry: &mut ProviderRegistry,
+    dirs: &[PathBuf],
+    plugins: Option<&PluginsConfig>,
+) -> Result<(), FlowError> {
     let mut problems = Vec::new();
     let mut seen_dirs = HashSet::new();
     let mut seen_files = HashSet::new();
@@ -173,11 +184,18 @@ pub fn load_dirs(registry: &mut ProviderRegistry, dirs: &[PathBuf]) -> Result<()
         let files = match library_files(dir) {
             Ok(files) => files,
             Err(e) => {
-                problems.push(Problem::new(format!(
+                let problem = Problem::new(format!(
                     "cannot read plugin directory {}: {e}; check --plugin-dir, \
                      FLOWTOY_PLUGIN_PATH and plugins.dirs",
                     dir.display()
-                )));
+                ));
+                problems.push(match plugins {
+                    Some(PluginsConfig {
+                        dirs,
+                        listed_in: Some((file, line)),
+                    }) if dirs.contains(dir) => problem.in_file(Some(file.clone())).at_line(*line),
+                    _ => problem,
+                });
                 continue;
             }
         };

@@ -2,7 +2,7 @@
 //! plugin directory, validate everything at once.
 
 use crate::cli::PluginArgs;
-use flowtoy::config::{Config, Draft};
+use flowtoy::config::{Config, Draft, PluginsConfig};
 use flowtoy::{FlowError, ProviderRegistry};
 use std::path::{Path, PathBuf};
 
@@ -17,10 +17,14 @@ pub fn plugin_dirs(args: &PluginArgs, config_dirs: &[PathBuf]) -> Vec<PathBuf> {
     dirs
 }
 
-/// The built-ins plus every plugin found in `dirs`.
-pub fn registry(dirs: &[PathBuf]) -> Result<ProviderRegistry, FlowError> {
+/// The built-ins plus every plugin found in `dirs`; problems with a
+/// directory of `plugins` point at the YAML file that listed it.
+pub fn registry(
+    dirs: &[PathBuf],
+    plugins: Option<&PluginsConfig>,
+) -> Result<ProviderRegistry, FlowError> {
     let mut registry = ProviderRegistry::with_builtins();
-    flowtoy::plugins::load_dirs(&mut registry, dirs)?;
+    flowtoy::plugins::load_dirs_listed(&mut registry, dirs, plugins)?;
     for warning in &registry.warnings {
         eprintln!("warning: {warning}");
     }
@@ -37,7 +41,8 @@ pub fn load(
     for warning in &draft.config.warnings {
         eprintln!("warning: {warning}");
     }
-    let registry = match registry(&plugin_dirs(plugins, &draft.config.plugins.dirs)) {
+    let dirs = plugin_dirs(plugins, &draft.config.plugins.dirs);
+    let registry = match registry(&dirs, Some(&draft.config.plugins)) {
         Ok(registry) => registry,
         Err(FlowError::Config(mut problems)) => {
             // Report the configuration's own problems together with the plugins'.

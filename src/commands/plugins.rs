@@ -9,7 +9,7 @@ use flowtoy::ProviderRegistry;
 /// Runs `flowtoy plugins`; returns the exit code. Libraries that could not be
 /// loaded are reported on stderr (with their path and the reason).
 pub fn run(args: PluginsArgs) -> i32 {
-    let registry = match load::registry(&load::plugin_dirs(&args.plugins, &[])) {
+    let registry = match load::registry(&load::plugin_dirs(&args.plugins, &[]), None) {
         Ok(r) => r,
         Err(e) => return exit::report(&e),
     };

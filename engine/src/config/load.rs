@@ -1,21 +1,22 @@
 //! Reading YAML files, turning them into JSON values, and merging them (SPEC R1).
 //!
-//! `serde_yaml` stays behind this file so it can be swapped.
+//! YAML is read by `yaml.rs` (libyaml events, streamed) and, in the rare
+//! corners it leaves, by `serde_yaml`; both stay behind this file.
 
+use super::yaml::{self, Lines, Read};
 use crate::error::Problem;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// One file as read: its path, its value, and the lines where step names stand.
+/// One file as read: its path, its value, and where things stand in it.
 #[derive(Debug, Clone)]
 pub struct LoadedFile {
     /// The path as given.
     pub path: PathBuf,
     /// The file's content as a JSON value (an empty file is an empty mapping).
     pub value: Value,
-    /// `name: X` → the 1-based lines where it stands, to point problems at steps.
-    pub name_lines: HashMap<String, Vec<usize>>,
+    /// The lines of top-level keys, sources and steps, to point problems at them.
+    pub lines: Lines,
 }
 
 /// Reads and parses one file. Problems name the file (and line for syntax errors).
@@ -40,7 +41,7 @@ pub fn read_file(path: &Path) -> Result<LoadedFile, Problem> {
 /// Parses `text` as the content of the file `path` (which is not read).
 pub fn from_text(path: &Path, text: &str) -> Result<LoadedFile, Problem> {
     let at = |msg: String| Problem::new(msg).in_file(Some(path.to_path_buf()));
-    let value = parse_yaml(text).map_err(|(msg, line)| at(msg).at_line(line))?;
+    let (value, lines) = read_yaml(text).map_err(|(msg, line)| at(msg).at_line(line))?;
     let value = match value {
         Value::Null => Value::Object(Map::new()),
         v @ Value::Object(_) => v,
@@ -54,7 +55,7 @@ pub fn from_text(path: &Path, text: &str) -> Result<LoadedFile, Problem> {
     Ok(LoadedFile {
         path: path.to_path_buf(),
         value,
-        name_lines: name_lines(text),
+        lines,
     })
 }
 
@@ -85,6 +86,11 @@ const MAX_FLOW_DEPTH: usize = 256;
 
 /// Parses YAML text into a JSON value; errors carry the line when known.
 pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>)> {
+    read_yaml(text).map(|(value, _)| value)
+}
+
+/// Parses YAML text into a JSON value and the lines where things stand.
+fn read_yaml(text: &str) -> Result<(Value, Lines), (String, Option<usize>)> {
     if let Some(line) = flow_depth_exceeded(text, MAX_FLOW_DEPTH) {
         return Err((
             format!(
@@ -94,13 +100,14 @@ pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>)> {
             Some(line),
         ));
     }
-    // Fast path: straight into JSON values, no intermediate YAML tree. Tags,
-    // and keys that are not plain scalars, take the slower path below, which
-    // also words the errors.
-    // Duplicate keys make it fail too (serde_json would keep the last one).
-    if let Ok(StrictValue(value)) = serde_yaml::from_str::<StrictValue>(text) {
-        return Ok(value);
-    }
+    // Usually the streaming reader decides alone; in the rare corners it
+    // leaves to serde_yaml (and for syntax errors, which serde_yaml words),
+    // the text goes through serde_yaml too.
+    let lines = match yaml::read(text) {
+        Read::Value(value, lines) => return Ok((value, lines)),
+        Read::Unusual(lines) => lines,
+        Read::Invalid => Lines::default(),
+    };
     let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line());
         let message = e.to_string();
@@ -119,72 +126,7 @@ pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>)> {
         };
         (format!("invalid YAML: {message}{hint}"), line)
     })?;
-    Ok(to_json(yaml))
-}
-
-/// A JSON value read from YAML that refuses duplicate mapping keys, as the
-/// YAML tree does: `input:` written twice in a step is a mistake to report.
-struct StrictValue(Value);
-
-impl<'de> serde::Deserialize<'de> for StrictValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrictVisitor).map(StrictValue)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> serde::de::Visitor<'de> for StrictVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a YAML value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(StrictVisitor)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(StrictValue(v)) = seq.next_element()? {
-            items.push(v);
-        }
-        Ok(Value::Array(items))
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                return Err(serde::de::Error::custom(format!("duplicate key {key:?}")));
-            }
-            let StrictValue(v) = map.next_value()?;
-            out.insert(key, v);
-        }
-        Ok(Value::Object(out))
-    }
+    Ok((to_json(yaml), lines))
 }
 
 /// The 1-based line where the nesting of `[`/`{` outside quotes, comments and
@@ -319,24 +261,6 @@ pub fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// Lines of `name: X` / `- name: X` entries, in order of appearance.
-fn name_lines(text: &str) -> HashMap<String, Vec<usize>> {
-    let mut lines = HashMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim_start().trim_start_matches('-').trim_start();
-        if let Some(rest) = t.strip_prefix("name:") {
-            let name = rest.trim().trim_matches(|c| c == '"' || c == '\'');
-            if !name.is_empty() {
-                lines
-                    .entry(name.to_string())
-                    .or_insert_with(Vec::new)
-                    .push(i + 1);
-            }
-        }
-    }
-    lines
-}
-
 /// Deep merge (SPEC R1): mappings merge recursively, anything else is replaced
 /// by the later value.
 pub fn deep_merge(base: &mut Value, later: Value) {
@@ -397,13 +321,6 @@ mod tests {
         );
         assert!(flow_depth_exceeded(&text, 256).is_none());
         assert!(parse_yaml(&text).is_ok());
-    }
-
-    #[test]
-    fn name_lines_are_found() {
-        let l = name_lines("flow:\n  - name: a\n    source: env\n  - name: \"b\"\n");
-        assert_eq!(l.get("a"), Some(&vec![2]));
-        assert_eq!(l.get("b"), Some(&vec![4]));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 mod load;
 mod model;
 mod validate;
+mod yaml;
 
 pub use load::{deep_merge, parse_yaml, LoadedFile};
 pub use model::{
@@ -17,6 +18,7 @@ pub use model::{
     StepDef,
 };
 pub use validate::Compiled;
+pub use yaml::Lines;
 
 use crate::error::{FlowError, Problem};
 use crate::registry::ProviderRegistry;
@@ -110,9 +112,10 @@ impl Draft {
         let mut merged = Value::Object(Map::new());
         let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
         for f in files {
+            origins.note(&f.path, &f.lines);
             if f.value.get("flow").is_some() {
                 origins.flow_file = Some(f.path.clone());
-                origins.name_lines = f.name_lines;
+                origins.step_lines = f.lines.steps;
             }
             if f.value.get("plugins").and_then(|p| p.get("dirs")).is_some() {
                 origins.plugins_file = Some(f.path);

@@ -1,11 +1,13 @@
 //! The typed configuration model (SPEC R2–R5, R9, R12) and its lenient
 //! construction from the merged value: every shape problem is collected.
 
+use super::yaml::Lines;
 use crate::config::load::kind_of;
 use crate::error::Problem;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// A named or inline provider configuration (SPEC R3).
 #[derive(Debug, Clone, PartialEq)]
@@ -151,6 +153,9 @@ pub struct RunnerConfig {
 pub struct PluginsConfig {
     /// Directories to load plugin libraries from.
     pub dirs: Vec<PathBuf>,
+    /// The YAML file that listed them, and the line of its `plugins:`, so
+    /// problems with a directory can point there.
+    pub listed_in: Option<(PathBuf, Option<usize>)>,
 }
 
 /// Where each part of the merged value came from.
@@ -160,8 +165,25 @@ pub struct Origins {
     pub flow_file: Option<PathBuf>,
     /// The file whose `plugins.dirs` won the merge.
     pub plugins_file: Option<PathBuf>,
-    /// Step-name lines in `flow_file`, in order of appearance.
-    pub name_lines: std::collections::HashMap<String, Vec<usize>>,
+    /// Where each item of the `flow` list starts in `flow_file`.
+    pub step_lines: Vec<usize>,
+    /// Each top-level key: the last file that wrote it, and the line there.
+    pub top: HashMap<String, (PathBuf, usize)>,
+    /// Each source's name: the last file that wrote it, and the line there.
+    pub sources: HashMap<String, (PathBuf, usize)>,
+}
+
+impl Origins {
+    /// Notes where `file`'s top-level keys and sources stand (later files win).
+    pub fn note(&mut self, file: &Path, lines: &Lines) {
+        for (key, line) in &lines.top {
+            self.top.insert(key.clone(), (file.to_path_buf(), *line));
+        }
+        for (name, line) in &lines.sources {
+            self.sources
+                .insert(name.clone(), (file.to_path_buf(), *line));
+        }
+    }
 }
 
 /// Builds the typed parts from the merged value, pushing every problem found.
@@ -171,8 +193,6 @@ pub struct ModelBuilder<'a> {
     /// Unknown top-level keys and similar.
     pub warnings: Vec<String>,
     origins: &'a Origins,
-    /// How many steps of each name were read so far (to pick the right line).
-    seen_names: std::collections::HashMap<String, usize>,
 }
 
 const TOP_LEVEL_KEYS: [&str; 4] = ["sources", "flow", "runner", "plugins"];
@@ -184,13 +204,19 @@ impl<'a> ModelBuilder<'a> {
             problems: Vec::new(),
             warnings: Vec::new(),
             origins,
-            seen_names: Default::default(),
         }
     }
 
-    fn top_problem(&mut self, message: String) {
-        self.problems
-            .push(Problem::new(message).in_file(self.origins.flow_file.clone()));
+    /// A problem with the top-level `key`, at the line where it is written
+    /// (in the flow's file when it is not written at all).
+    fn top_problem(&mut self, key: &str, message: String) {
+        let problem = match self.origins.top.get(key) {
+            Some((file, line)) => Problem::new(message)
+                .in_file(Some(file.clone()))
+                .at_line(Some(*line)),
+            None => Problem::new(message).in_file(self.origins.flow_file.clone()),
+        };
+        self.problems.push(problem);
     }
 
     /// Warns about unknown top-level keys.
@@ -220,14 +246,25 @@ impl<'a> ModelBuilder<'a> {
                         Ok(d) => {
                             out.insert(name.clone(), d);
                         }
-                        Err(msg) => self.top_problem(format!("source '{name}': {msg}")),
+                        Err(msg) => {
+                            let problem = Problem::new(format!("source '{name}': {msg}"));
+                            self.problems.push(match self.origins.sources.get(name) {
+                                Some((file, line)) => {
+                                    problem.in_file(Some(file.clone())).at_line(Some(*line))
+                                }
+                                None => problem.in_file(self.origins.flow_file.clone()),
+                            });
+                        }
                     }
                 }
             }
-            Some(other) => self.top_problem(format!(
-                "`sources` must be a mapping of names to sources, not {}",
-                kind_of(other)
-            )),
+            Some(other) => self.top_problem(
+                "sources",
+                format!(
+                    "`sources` must be a mapping of names to sources, not {}",
+                    kind_of(other)
+                ),
+            ),
         }
         out
     }
@@ -275,10 +312,10 @@ impl<'a> ModelBuilder<'a> {
             None | Some(Value::Null) => return cfg,
             Some(Value::Object(m)) => m,
             Some(other) => {
-                self.top_problem(format!(
-                    "`runner` must be a mapping, not {}",
-                    kind_of(other)
-                ));
+                self.top_problem(
+                    "runner",
+                    format!("`runner` must be a mapping, not {}", kind_of(other)),
+                );
                 return cfg;
             }
         };
@@ -286,18 +323,20 @@ impl<'a> ModelBuilder<'a> {
             None | Some(Value::Null) => {}
             Some(v) => match v.as_u64().filter(|n| *n >= 1) {
                 Some(n) => cfg.max_workers = Some(n as usize),
-                None => self.top_problem(format!(
-                    "runner.max_workers must be an integer of 1 or more, not {v}"
-                )),
+                None => self.top_problem(
+                    "runner",
+                    format!("runner.max_workers must be an integer of 1 or more, not {v}"),
+                ),
             },
         }
         match m.get("on_error") {
             None | Some(Value::Null) => {}
             Some(v) => match v.as_str().and_then(OnError::parse) {
                 Some(p) => cfg.on_error = Some(p),
-                None => self.top_problem(format!(
-                    "runner.on_error must be fail, skip or continue, not {v}"
-                )),
+                None => self.top_problem(
+                    "runner",
+                    format!("runner.on_error must be fail, skip or continue, not {v}"),
+                ),
             },
         }
         cfg
@@ -305,15 +344,24 @@ impl<'a> ModelBuilder<'a> {
 
     /// Reads `plugins.dirs`, resolving relative paths against the file that names them.
     pub fn plugins(&mut self, value: Option<&Value>) -> PluginsConfig {
-        let mut cfg = PluginsConfig::default();
+        let mut cfg = PluginsConfig {
+            listed_in: self.origins.plugins_file.clone().map(|file| {
+                let line = self.origins.top.get("plugins").map(|(_, line)| *line);
+                (file, line)
+            }),
+            ..PluginsConfig::default()
+        };
         let dirs = match value {
             None | Some(Value::Null) => return cfg,
             Some(Value::Object(m)) => m.get("dirs"),
             Some(other) => {
-                self.top_problem(format!(
-                    "`plugins` must be a mapping with `dirs`, not {}",
-                    kind_of(other)
-                ));
+                self.top_problem(
+                    "plugins",
+                    format!(
+                        "`plugins` must be a mapping with `dirs`, not {}",
+                        kind_of(other)
+                    ),
+                );
                 return cfg;
             }
         };
@@ -330,15 +378,20 @@ impl<'a> ModelBuilder<'a> {
                 for item in items {
                     match item.as_str() {
                         Some(d) => cfg.dirs.push(base.join(d)),
-                        None => self
-                            .top_problem(format!("plugins.dirs entries must be paths, not {item}")),
+                        None => self.top_problem(
+                            "plugins",
+                            format!("plugins.dirs entries must be paths, not {item}"),
+                        ),
                     }
                 }
             }
-            Some(other) => self.top_problem(format!(
-                "plugins.dirs must be a list of directories, not {}",
-                kind_of(other)
-            )),
+            Some(other) => self.top_problem(
+                "plugins",
+                format!(
+                    "plugins.dirs must be a list of directories, not {}",
+                    kind_of(other)
+                ),
+            ),
         }
         cfg
     }
@@ -347,20 +400,23 @@ impl<'a> ModelBuilder<'a> {
     pub fn flow(&mut self, value: Option<&Value>) -> Vec<StepDef> {
         let items = match value {
             None | Some(Value::Null) => {
-                self.top_problem("there is no `flow`: add a list of steps under `flow:`".into());
+                self.top_problem(
+                    "flow",
+                    "there is no `flow`: add a list of steps under `flow:`".into(),
+                );
                 return Vec::new();
             }
             Some(Value::Array(items)) => items,
             Some(other) => {
-                self.top_problem(format!(
-                    "`flow` must be a list of steps, not {}",
-                    kind_of(other)
-                ));
+                self.top_problem(
+                    "flow",
+                    format!("`flow` must be a list of steps, not {}", kind_of(other)),
+                );
                 return Vec::new();
             }
         };
         if items.is_empty() {
-            self.top_problem("`flow` is empty: add at least one step".into());
+            self.top_problem("flow", "`flow` is empty: add at least one step".into());
         }
         let mut steps = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
@@ -373,6 +429,7 @@ impl<'a> ModelBuilder<'a> {
 
     fn step(&mut self, index: usize, item: &Value) -> Option<StepDef> {
         let file = self.origins.flow_file.clone();
+        let line = self.origins.step_lines.get(index).copied();
         let Some(m) = item.as_object() else {
             self.problems.push(
                 Problem::new(format!(
@@ -380,7 +437,8 @@ impl<'a> ModelBuilder<'a> {
                     index + 1,
                     kind_of(item)
                 ))
-                .in_file(file),
+                .in_file(file)
+                .at_line(line),
             );
             return None;
         };
@@ -398,19 +456,12 @@ impl<'a> ModelBuilder<'a> {
                         "flow entry #{} {what} (every step needs a unique name)",
                         index + 1
                     ))
-                    .in_file(file),
+                    .in_file(file)
+                    .at_line(line),
                 );
                 return None;
             }
         };
-        let nth = self.seen_names.entry(name.clone()).or_insert(0);
-        let line = self
-            .origins
-            .name_lines
-            .get(&name)
-            .and_then(|lines| lines.get(*nth))
-            .copied();
-        *nth += 1;
         let mut step = StepDef {
             name,
             source: SourceRef::Named(String::new()),

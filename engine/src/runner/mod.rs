@@ -118,7 +118,11 @@ impl LocalRunner {
     /// configuration's `plugins.dirs`.
     pub fn new(config: Config) -> Result<Self, FlowError> {
         let mut registry = ProviderRegistry::with_builtins();
-        crate::plugins::load_dirs(&mut registry, &config.plugins.dirs)?;
+        crate::plugins::load_dirs_listed(
+            &mut registry,
+            &config.plugins.dirs,
+            Some(&config.plugins),
+        )?;
         Self::with_registry(config, registry)
     }
 
