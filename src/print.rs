@@ -1,43 +1,74 @@
 //! Printing a run's outputs (human or JSON) and its summary (SPEC R17).
 
+use flowtoy::flows::StepOutputs;
 use flowtoy::runner::{RunStatus, StepState};
 use flowtoy::LocalRunner;
-use serde_json::{Map, Value};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
-/// The outputs of every succeeded step, in file order, as one JSON mapping;
-/// secret values masked unless `show_secrets` (SPEC R24).
-pub fn outputs_json(runner: &LocalRunner, show_secrets: bool) -> Value {
-    let store = runner.flow_store();
-    let map: Map<String, Value> = runner
-        .steps()
-        .iter()
-        .filter_map(|s| {
-            store
-                .get(&s.name)
-                .map(|o| (s.name.clone(), Value::Object((*o).clone())))
+/// The outputs of every succeeded step, in file order: shared with the
+/// runner's store rather than copied, and masked on the way out (one step
+/// at a time) unless secrets are to be shown (SPEC R24).
+pub struct Outputs {
+    steps: Vec<(String, Arc<StepOutputs>)>,
+    mask: bool,
+}
+
+impl Outputs {
+    /// Each step with its outputs (masked when needed), in file order.
+    fn each(&self) -> impl Iterator<Item = (&str, Cow<'_, StepOutputs>)> {
+        self.steps.iter().map(|(name, outputs)| {
+            let outputs = if self.mask {
+                match flowtoy::secrets::mask_json(&Value::Object((**outputs).clone())) {
+                    Value::Object(masked) => Cow::Owned(masked),
+                    _ => Cow::Owned(StepOutputs::new()),
+                }
+            } else {
+                Cow::Borrowed(&**outputs)
+            };
+            (name.as_str(), outputs)
         })
-        .collect();
-    let outputs = Value::Object(map);
-    if show_secrets {
-        outputs
-    } else {
-        flowtoy::secrets::mask_json(&outputs)
+    }
+}
+
+impl Serialize for Outputs {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.steps.len()))?;
+        for (name, outputs) in self.each() {
+            map.serialize_entry(name, &*outputs)?;
+        }
+        map.end()
+    }
+}
+
+/// The outputs of the run's succeeded steps (see [`Outputs`]).
+pub fn outputs(runner: &LocalRunner, show_secrets: bool) -> Outputs {
+    let store = runner.flow_store();
+    Outputs {
+        steps: runner
+            .steps()
+            .iter()
+            .filter_map(|s| store.get(&s.name).map(|o| (s.name.clone(), o)))
+            .collect(),
+        mask: !show_secrets && !flowtoy::secrets::registry().is_empty(),
     }
 }
 
 /// Prints the outputs as pretty JSON.
-pub fn json(outputs: &Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(outputs).unwrap_or_else(|_| outputs.to_string())
-    );
+pub fn json(outputs: &Outputs) {
+    match serde_json::to_string_pretty(outputs) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("error: cannot print the outputs as JSON: {e}"),
+    }
 }
 
 /// Writes the outputs as JSON to `path`, replacing it only once the new
 /// content is complete.
-pub fn write_json_file(path: &Path, outputs: &Value) -> std::io::Result<()> {
+pub fn write_json_file(path: &Path, outputs: &Outputs) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(outputs).map_err(std::io::Error::other)?;
     let tmp = path.with_file_name(format!(
         ".{}.tmp-{}",
@@ -79,17 +110,16 @@ fn indent(text: &str, prefix: &str) -> String {
         .join("\n")
 }
 
-/// Prints the outputs (as made by [`outputs_json`]) for people: each
-/// succeeded step, then `name: value` lines.
-pub fn human(outputs: &Value) {
+/// Prints the outputs for people: each succeeded step, then `name: value` lines.
+pub fn human(outputs: &Outputs) {
     let mut out = String::new();
-    for (step, step_outputs) in outputs.as_object().into_iter().flatten() {
-        let Some(step_outputs) = step_outputs.as_object().filter(|o| !o.is_empty()) else {
+    for (step, step_outputs) in outputs.each() {
+        if step_outputs.is_empty() {
             out.push_str(&format!("{step} (no outputs)\n"));
             continue;
-        };
+        }
         out.push_str(&format!("{step}\n"));
-        for (name, value) in step_outputs {
+        for (name, value) in step_outputs.iter() {
             out.push_str(&format!("    {name}: {}\n", format_value(value)));
         }
     }

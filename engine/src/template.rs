@@ -80,20 +80,26 @@ impl Templates {
         Templates { env }
     }
 
-    /// Compiles `source` (once); a syntax error comes back as a message.
+    /// Compiles `source` and keeps it for every later render; a syntax
+    /// error comes back as a message.
     pub fn compile(&mut self, source: &str) -> Result<(), String> {
         if self.env.get_template(source).is_ok() {
             return Ok(());
         }
         self.env
             .add_template_owned(source.to_string(), source.to_string())
-            .map_err(|e| {
-                format!(
-                    "template {} does not parse: {}",
-                    quote(source),
-                    e.detail().unwrap_or(&e.to_string())
-                )
-            })
+            .map_err(|e| syntax_error(source, &e))
+    }
+
+    /// Checks that `source` parses, without compiling or keeping it: for a
+    /// template rendered once per run, which [`Templates::render`] then
+    /// compiles at its one use. (minijinja reserves room for 256
+    /// instructions in every compiled template, ~10 KB, so keeping 50,000
+    /// single-use templates would hold half a gigabyte.)
+    pub fn check(&self, source: &str) -> Result<(), String> {
+        minijinja::machinery::parse(source, "<template>", self.env.syntax().clone())
+            .map(drop)
+            .map_err(|e| syntax_error(source, &e))
     }
 
     /// Renders a string: templates through the environment, other strings as they are.
@@ -153,6 +159,15 @@ fn quote(source: &str) -> String {
     }
 }
 
+/// A template that does not parse, as a message.
+fn syntax_error(source: &str, e: &Error) -> String {
+    format!(
+        "template {} does not parse: {}",
+        quote(source),
+        e.detail().unwrap_or(&e.to_string())
+    )
+}
+
 /// A render error as a message; an undefined value is named (SPEC R7).
 fn explain(source: &str, ctx: &Value, err: &Error, templates: &Templates) -> String {
     if err.kind() == ErrorKind::UndefinedError {
@@ -169,7 +184,10 @@ fn explain(source: &str, ctx: &Value, err: &Error, templates: &Templates) -> Str
 
 /// The first dotted name in the template that does not resolve in `ctx`.
 fn first_undefined(source: &str, ctx: &Value, templates: &Templates) -> Option<String> {
-    let tmpl = templates.env.get_template(source).ok()?;
+    let tmpl = match templates.env.get_template(source) {
+        Ok(tmpl) => tmpl,
+        Err(_) => templates.env.template_from_str(source).ok()?,
+    };
     let mut names: Vec<String> = tmpl.undeclared_variables(true).into_iter().collect();
     names.sort();
     for name in names {
@@ -336,6 +354,22 @@ mod tests {
         assert_eq!(
             render("{{ flows['a'].v }} {{ sources.s.type }}", &c).unwrap(),
             "Hi rest"
+        );
+    }
+
+    #[test]
+    fn checked_templates_are_not_kept_but_render_and_explain_at_their_use() {
+        let t = Templates::new();
+        let err = t.check("{{ a ").unwrap_err();
+        assert!(err.contains("does not parse"), "{err}");
+        t.check("x {{ flows.a.v }}").unwrap();
+        assert!(t.env.get_template("x {{ flows.a.v }}").is_err(), "kept");
+        let c = ctx(&[("a", json!({"v": "Hi"}))]).with(vec![]);
+        assert_eq!(t.render("x {{ flows.a.v }}", &c).unwrap(), "x Hi");
+        let err = t.render("x {{ flows.a.missing }}", &c).unwrap_err();
+        assert!(
+            err.contains("undefined variable 'flows.a.missing'"),
+            "{err}"
         );
     }
 

@@ -22,7 +22,7 @@ pub fn run(args: RunArgs) -> i32 {
         Ok(finished) => finished,
         Err(code) => return code,
     };
-    let outputs = print::outputs_json(&runner, args.show_secrets);
+    let outputs = print::outputs(&runner, args.show_secrets);
     if let Some(path) = &args.output_file {
         if let Err(e) = print::write_json_file(path, &outputs) {
             eprintln!("error: cannot write outputs to {}: {e}", path.display());

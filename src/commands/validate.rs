@@ -40,6 +40,9 @@ pub fn run(args: ValidateArgs) -> i32 {
             } else {
                 print!("{}", human(&config, &report));
             }
+            // The process ends now: freeing a large flow's values and
+            // compiled templates one by one would only make it end later.
+            std::mem::forget((config, report));
             exit::OK
         }
         Err(err) => {
@@ -61,35 +64,59 @@ fn report(config: &Config, registry: &ProviderRegistry) -> Value {
             let steps = wave
                 .iter()
                 .map(|&i| {
+                    // Built in place: `json!` would copy each nested value again.
                     let deps: Vec<Value> = graph.deps[i]
                         .iter()
                         .map(|(j, kind)| {
-                            json!({
-                                "step": config.flow[*j].name,
-                                "explicit": kind.explicit,
-                                "implicit": kind.implicit,
-                            })
+                            object([
+                                ("step", config.flow[*j].name.as_str().into()),
+                                ("explicit", kind.explicit.into()),
+                                ("implicit", kind.implicit.into()),
+                            ])
                         })
                         .collect();
-                    json!({
-                        "name": config.flow[i].name,
-                        "type": config.resolved_source(i).type_name,
-                        "on_error": on_error(config, i).as_str(),
-                        "depends_on": deps,
-                    })
+                    object([
+                        ("name", config.flow[i].name.as_str().into()),
+                        ("type", config.resolved_source(i).type_name.as_str().into()),
+                        ("on_error", on_error(config, i).as_str().into()),
+                        ("depends_on", Value::Array(deps)),
+                    ])
                 })
                 .collect();
             Value::Array(steps)
         })
         .collect();
     let warnings: Vec<&String> = registry.warnings.iter().chain(&config.warnings).collect();
-    json!({
-        "valid": true,
-        "files": config.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
-        "steps": config.flow.len(),
-        "waves": waves,
-        "warnings": warnings,
-    })
+    object([
+        ("valid", true.into()),
+        (
+            "files",
+            config
+                .files
+                .iter()
+                .map(|f| Value::from(f.display().to_string()))
+                .collect(),
+        ),
+        ("steps", config.flow.len().into()),
+        ("waves", Value::Array(waves)),
+        (
+            "warnings",
+            warnings
+                .into_iter()
+                .map(|w| Value::from(w.as_str()))
+                .collect(),
+        ),
+    ])
+}
+
+/// A JSON object with these fields, in this order.
+fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
 }
 
 /// The policy that applies to step `i`: its own, the runner's, or `fail`.

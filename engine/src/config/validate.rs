@@ -117,6 +117,9 @@ pub fn compile(
     let mut compiled = Compiled::default();
     let mut seen: HashMap<&str, &StepDef> = HashMap::new();
     let mut bad_templates: HashSet<String> = HashSet::new();
+    // How many steps use each template: one use is checked now and compiled
+    // at that use; a template that more steps use is compiled once, now.
+    let mut uses: HashMap<String, usize> = HashMap::new();
     let mut references = Vec::with_capacity(config.flow.len());
     let mut named: HashMap<&str, Arc<SourceDef>> = HashMap::new();
     for step in &config.flow {
@@ -149,7 +152,20 @@ pub fn compile(
             if bad_templates.contains(src) {
                 continue;
             }
-            if let Err(msg) = compiled.templates.compile(src) {
+            let checked = match uses.get_mut(src) {
+                None => {
+                    uses.insert(src.to_string(), 1);
+                    compiled.templates.check(src)
+                }
+                Some(count) => {
+                    *count += 1;
+                    match *count {
+                        2 => compiled.templates.compile(src),
+                        _ => Ok(()),
+                    }
+                }
+            };
+            if let Err(msg) = checked {
                 bad_templates.insert(src.to_string());
                 problems.push(step.problem(msg));
             }
