@@ -44,3 +44,12 @@ fn proc_sleep_and_startup_succeed() {
         assert_eq!(got.as_object().unwrap().len(), size, "{}", w.name());
     }
 }
+
+#[test]
+fn the_validate_workload_is_a_flow_that_runs() {
+    // Each input template is used once (checked at validation, compiled at
+    // its use); the output template is shared by every step (compiled once).
+    let got = run(Workload::Validate, 30);
+    assert_eq!(got.as_object().unwrap().len(), 30);
+    assert_eq!(got["s29"], json!({"v": "/home/bench", "t": "/HOME/BENCH"}));
+}

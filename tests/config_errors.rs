@@ -218,26 +218,9 @@ fn a_few_aliases_are_fine() {
 }
 
 /// A 10 MB configuration with 50,000 steps that reference each other.
+/// The configuration `flowtoy-bench` times as its `validate` workload.
 fn huge_config(steps: usize) -> String {
-    let mut text =
-        String::from("sources:\n  home: {type: env, configuration: {vars: [HOME]}}\nflow:\n");
-    for i in 0..steps {
-        let input = if i == 0 {
-            "'start'".to_string()
-        } else {
-            format!(
-                "flows.s{}.v | default('a fallback value that pads the file to size')",
-                i - 1
-            )
-        };
-        text.push_str(&format!(
-            "  - name: s{i}\n    source: home\n    input: \"{{{{ {input} }}}}\"\n    output:\n      - {{name: v, type: jmespath, value: HOME}}\n      - {{name: t, value: \"{{{{ result.HOME | upper }}}}\"}}\n"
-        ));
-        if i % 10 != 0 && i > 1 {
-            text.push_str(&format!("    depends_on: [s{}]\n", i - 2));
-        }
-    }
-    text
+    flowtoy_bench::Workload::Validate.yaml(steps)
 }
 
 #[test]

@@ -17,16 +17,21 @@ pub enum Workload {
     Sleep,
     /// A one-step `env` flow.
     Startup,
+    /// `flowtoy validate` of the hardening issue's large configuration:
+    /// steps with templated input and outputs, about 260 bytes each (50,000
+    /// steps make 13 MB), every tenth step starting a new chain.
+    Validate,
 }
 
 impl Workload {
     /// Every workload, in table order.
-    pub const ALL: [Workload; 5] = [
+    pub const ALL: [Workload; 6] = [
         Workload::Wide,
         Workload::Chain,
         Workload::Proc,
         Workload::Sleep,
         Workload::Startup,
+        Workload::Validate,
     ];
 
     /// The workload's name.
@@ -37,6 +42,7 @@ impl Workload {
             Workload::Proc => "proc",
             Workload::Sleep => "sleep",
             Workload::Startup => "startup",
+            Workload::Validate => "validate",
         }
     }
 
@@ -53,6 +59,16 @@ impl Workload {
             Workload::Proc => 1_000,
             Workload::Sleep => 256,
             Workload::Startup => 1,
+            Workload::Validate => 50_000,
+        }
+    }
+
+    /// The flowtoy arguments before the file: `validate` only checks the
+    /// flow, every other workload runs it.
+    pub fn command(self) -> &'static [&'static str] {
+        match self {
+            Workload::Validate => &["validate"],
+            _ => &["run", "-q"],
         }
     }
 
@@ -98,6 +114,26 @@ impl Workload {
                 y.push_str(
                     "flow:\n  - {name: s0, source: home, output: [{name: v, type: json}]}\n",
                 );
+            }
+            Workload::Validate => {
+                y.push_str(home);
+                y.push_str("flow:\n");
+                for i in 0..size {
+                    let input = match i {
+                        0 => "'start'".to_string(),
+                        _ => format!(
+                            "flows.s{}.v | default('a fallback value that pads the file to size')",
+                            i - 1
+                        ),
+                    };
+                    let _ = write!(
+                        y,
+                        "  - name: s{i}\n    source: home\n    input: \"{{{{ {input} }}}}\"\n    output:\n      - {{name: v, type: jmespath, value: HOME}}\n      - {{name: t, value: \"{{{{ result.HOME | upper }}}}\"}}\n"
+                    );
+                    if i % 10 != 0 && i > 1 {
+                        let _ = writeln!(y, "    depends_on: [s{}]", i - 2);
+                    }
+                }
             }
         }
         y

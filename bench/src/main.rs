@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo build --release -p flowtoy-cli -p flowtoy-bench
-//! target/release/flowtoy-bench --runs 5 [--scaling] [--python-flowtoy CMD] [--only wide,chain]
+//! target/release/flowtoy-bench --runs 5 [--scaling] [--python-flowtoy CMD] [--only wide,chain,validate]
 //! ```
 
 use flowtoy_bench::Workload;
@@ -131,7 +131,7 @@ fn main() {
         let file = write(&dir, &format!("{}-{size}.yaml", w.name()), &w.yaml(size));
         let ours = median_of(o.runs, || {
             let mut c = Command::new(&o.flowtoy);
-            c.args(["run", "-q"]).arg(&file);
+            c.args(w.command()).arg(&file);
             c
         });
         let Some((secs, rss)) = ours else {
@@ -153,7 +153,8 @@ fn main() {
                 ));
             }
         }
-        if let Some(py) = &o.python {
+        // The Python flowtoy is compared on runs only.
+        if let Some(py) = o.python.as_ref().filter(|_| w != Workload::Validate) {
             comparisons.push((
                 "python flowtoy".into(),
                 median_of(o.runs.min(3), || {
