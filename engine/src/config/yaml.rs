@@ -48,15 +48,69 @@ const MAX_DEPTH: usize = 100;
 /// (which bounds it by the size of the document): memory stays bounded.
 const MAX_ALIAS_NODES: usize = 1_000_000;
 
+/// Texts at least this long are parsed on a thread of their own while this
+/// one builds values: libyaml and the building take about the same time.
+const PARALLEL_FROM: usize = 1 << 20;
+
+/// Events are handed between the threads this many at a time.
+const BATCH: usize = 4096;
+
+/// libyaml refused the text.
+struct SyntaxError;
+
+type Parsed = Result<(Event, usize), SyntaxError>;
+
 /// Reads `text`, a whole YAML stream.
 pub fn read(text: &str) -> Read {
-    let Some(mut parser) = Parser::new(text) else {
-        return Read::Invalid;
-    };
+    if text.len() < PARALLEL_FROM {
+        return build(events(text));
+    }
+    std::thread::scope(|scope| {
+        let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(4);
+        let parsing = std::thread::Builder::new()
+            .name("yaml".into())
+            .spawn_scoped(scope, move || {
+                let mut batch = Vec::with_capacity(BATCH);
+                for parsed in events(text) {
+                    batch.push(parsed);
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        // The builder stopped early (it has what it needs).
+                        if batches.send(full).is_err() {
+                            return;
+                        }
+                    }
+                }
+                let _ = batches.send(batch);
+            });
+        match parsing {
+            Ok(_) => build(received.into_iter().flatten()),
+            // No thread to be had: parse here.
+            Err(_) => build(events(text)),
+        }
+    })
+}
+
+/// libyaml's events for `text`, ending with the stream's end or an error.
+fn events(text: &str) -> impl Iterator<Item = Parsed> + '_ {
+    let mut parser = Parser::new(text);
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let next = parser.as_mut().and_then(|p| p.next());
+        done = matches!(next, None | Some((Event::StreamEnd, _)));
+        Some(next.ok_or(SyntaxError))
+    })
+}
+
+/// Builds the value and notes the lines from a stream of events.
+fn build(events: impl Iterator<Item = Parsed>) -> Read {
     let mut builder = Builder::default();
     let mut documents = 0;
-    loop {
-        let Some((event, line)) = parser.next() else {
+    for parsed in events {
+        let Ok((event, line)) = parsed else {
             return Read::Invalid;
         };
         match event {
@@ -772,6 +826,40 @@ runner: {max_workers: 2}
         assert_eq!(lines.sources["home"], 3);
         assert_eq!(lines.sources["web"], 4);
         assert_eq!(lines.steps, [7, 10, 12]);
+    }
+
+    #[test]
+    fn large_texts_parse_on_a_thread_of_their_own_with_the_same_result() {
+        let mut text = String::from("sources:\n  home: {type: env}\nflow:\n");
+        while text.len() < PARALLEL_FROM + 1000 {
+            let i = text.len();
+            text.push_str(&format!(
+                "  - {{name: s{i}, source: home, n: {i}, f: 1.5}}\n"
+            ));
+        }
+        let (threaded, lines) = match read(&text) {
+            Read::Value(v, lines) => (v, lines),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(threaded, serde_yaml_value(&text));
+        let sequential = match build(events(&text)) {
+            Read::Value(v, _) => v,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(threaded, sequential);
+        assert_eq!(
+            lines.steps.len(),
+            threaded["flow"].as_array().unwrap().len()
+        );
+        // A syntax error at the very end, and a second document, are still seen.
+        assert!(matches!(
+            read(&format!("{text}  - [unclosed\n")),
+            Read::Invalid
+        ));
+        assert!(matches!(
+            read(&format!("{text}---\nb: 1\n")),
+            Read::Unusual(_)
+        ));
     }
 
     #[test]
