@@ -168,6 +168,18 @@ impl Draft {
     }
 }
 
+/// What the streaming YAML reader makes of `text` when it decides alone
+/// (`None` when it leaves the text to `serde_yaml`, or the text is not
+/// valid YAML). For the differential fuzz target, which checks it against
+/// `serde_yaml`.
+#[doc(hidden)]
+pub fn read_yaml_streaming(text: &str) -> Option<Value> {
+    match yaml::read(text) {
+        yaml::Read::Value(value, _) => Some(value),
+        yaml::Read::Unusual(_) | yaml::Read::Invalid => None,
+    }
+}
+
 /// Loads and validates a configuration given as YAML text; `name` stands for
 /// the file in problems. Provider types are not checked (as in
 /// [`load_yaml_files`]).

@@ -378,6 +378,7 @@ impl Builder {
             }
             Event::SequenceStart { tagged, anchor } => {
                 self.unusual |= tagged || is_key;
+                self.open_anchor(&anchor);
                 self.stack.push(Frame {
                     open: Open::Sequence(Vec::new()),
                     anchor,
@@ -386,6 +387,7 @@ impl Builder {
             }
             Event::MappingStart { tagged, anchor } => {
                 self.unusual |= tagged || is_key;
+                self.open_anchor(&anchor);
                 self.stack.push(Frame {
                     open: Open::Mapping(Map::new(), None),
                     anchor,
@@ -402,6 +404,15 @@ impl Builder {
                 }
             }
             Event::StreamEnd | Event::DocumentStart | Event::Other => {}
+        }
+    }
+
+    /// A collection with an anchor starts: the name stands for it from here
+    /// on, so an alias inside it refers to itself (which `serde_yaml`
+    /// refuses as endless recursion), not to an earlier value of that name.
+    fn open_anchor(&mut self, anchor: &Option<String>) {
+        if let Some(name) = anchor {
+            self.anchors.remove(name);
         }
     }
 
@@ -768,6 +779,16 @@ mod tests {
     #[test]
     fn aliases_are_copies_and_bombs_stay_bounded() {
         let text = "base: &b {x: 1, y: [2]}\nuse: *b\nlist: [*b, *b]\n";
+        assert_eq!(value(text), serde_yaml_value(text));
+        // Found by the differential fuzzer: an alias inside the collection
+        // its anchor names is that collection (endless), not the anchor's
+        // earlier value.
+        for text in ["a: &x 1\nb: &x [*x]\n", "a: &x 1\nb: &x {k: *x}\n"] {
+            assert!(matches!(read(text), Read::Unusual(_)), "{text:?}");
+            assert!(serde_yaml::from_str::<Value>(text).is_err(), "{text:?}");
+        }
+        // Redefined after it closed, the new value counts.
+        let text = "a: &x 1\nb: &x [2]\nc: *x\n";
         assert_eq!(value(text), serde_yaml_value(text));
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for level in 1..12 {
