@@ -289,9 +289,15 @@ enum Open {
 
 struct Frame {
     open: Open,
-    anchor: Option<String>,
+    anchor: Option<Anchor>,
     /// The nesting depth and value count of the items so far.
     size: Size,
+}
+
+/// An anchor (`&name`) and the node it was put on, numbered in start order.
+struct Anchor {
+    name: String,
+    node: usize,
 }
 
 /// How deep a value nests (a scalar is 1) and how many values it holds.
@@ -324,6 +330,11 @@ struct Builder {
     stack: Vec<Frame>,
     root: Option<Value>,
     anchors: HashMap<String, (Value, Size)>,
+    /// Each anchor name: the number of the node that last took it. As in
+    /// `serde_yaml`, a name belongs to the node whose start came last, even
+    /// when an earlier one (holding it) ends later.
+    anchor_owner: HashMap<String, usize>,
+    anchor_count: usize,
     alias_nodes: usize,
     /// A value nests deeper than [`MAX_DEPTH`] (aliases can do that too).
     too_deep: bool,
@@ -350,6 +361,7 @@ impl Builder {
             } => {
                 // Tags, and anchors on keys: `serde_yaml` decides.
                 self.unusual |= tagged || (is_key && anchor.is_some());
+                let anchor = self.open_anchor(anchor);
                 let value = match value {
                     // A key is its text, whatever it looks like (`1:` is "1").
                     Some(text) if is_key || !plain => Some(Value::String(text)),
@@ -378,7 +390,7 @@ impl Builder {
             }
             Event::SequenceStart { tagged, anchor } => {
                 self.unusual |= tagged || is_key;
-                self.open_anchor(&anchor);
+                let anchor = self.open_anchor(anchor);
                 self.stack.push(Frame {
                     open: Open::Sequence(Vec::new()),
                     anchor,
@@ -387,7 +399,7 @@ impl Builder {
             }
             Event::MappingStart { tagged, anchor } => {
                 self.unusual |= tagged || is_key;
-                self.open_anchor(&anchor);
+                let anchor = self.open_anchor(anchor);
                 self.stack.push(Frame {
                     open: Open::Mapping(Map::new(), None),
                     anchor,
@@ -407,24 +419,29 @@ impl Builder {
         }
     }
 
-    /// A collection with an anchor starts: the name stands for it from here
-    /// on, so an alias inside it refers to itself (which `serde_yaml`
-    /// refuses as endless recursion), not to an earlier value of that name.
-    fn open_anchor(&mut self, anchor: &Option<String>) {
-        if let Some(name) = anchor {
-            self.anchors.remove(name);
-        }
+    /// A node with an anchor starts: the name stands for it from here on.
+    /// An alias inside it refers to itself (which `serde_yaml` refuses as
+    /// endless recursion), not to an earlier value of that name.
+    fn open_anchor(&mut self, anchor: Option<String>) -> Option<Anchor> {
+        let name = anchor?;
+        self.anchor_count += 1;
+        self.anchor_owner.insert(name.clone(), self.anchor_count);
+        self.anchors.remove(&name);
+        Some(Anchor {
+            name,
+            node: self.anchor_count,
+        })
     }
 
     /// A complete value: remembered under its anchor, then placed in the
     /// collection being built (as an item, a key or a key's value).
-    fn finish(&mut self, value: Value, size: Size, anchor: Option<String>) {
+    fn finish(&mut self, value: Value, size: Size, anchor: Option<Anchor>) {
         if size.depth > MAX_DEPTH {
             self.too_deep = true;
             return;
         }
-        if let Some(name) = anchor {
-            if !self.unusual {
+        if let Some(Anchor { name, node }) = anchor {
+            if !self.unusual && self.anchor_owner.get(&name) == Some(&node) {
                 self.anchors.insert(name, (value.clone(), size));
             }
         }
@@ -787,9 +804,15 @@ mod tests {
             assert!(matches!(read(text), Read::Unusual(_)), "{text:?}");
             assert!(serde_yaml::from_str::<Value>(text).is_err(), "{text:?}");
         }
-        // Redefined after it closed, the new value counts.
-        let text = "a: &x 1\nb: &x [2]\nc: *x\n";
-        assert_eq!(value(text), serde_yaml_value(text));
+        // Redefined after it closed, the new value counts; redefined inside
+        // a collection that holds the name, the inner one (started last) does.
+        for text in [
+            "a: &x 1\nb: &x [2]\nc: *x\n",
+            "a: &x {k: &x 1, j: 2}\nc: *x\n",
+            "a: &x [&x [1], *x]\nc: *x\n",
+        ] {
+            assert_eq!(value(text), serde_yaml_value(text), "{text:?}");
+        }
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for level in 1..12 {
             let prev = (b'a' + level - 1) as char;
