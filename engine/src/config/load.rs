@@ -107,6 +107,9 @@ fn read_yaml(text: &str) -> Result<(Value, Lines), (String, Option<usize>)> {
         Read::Value(value, lines) => return Ok((value, lines)),
         Read::Unusual(lines) => lines,
         Read::Invalid => Lines::default(),
+        Read::Refused(message, line) => {
+            return Err((format!("invalid YAML: {message}"), Some(line)))
+        }
     };
     let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line());
@@ -126,7 +129,8 @@ fn read_yaml(text: &str) -> Result<(Value, Lines), (String, Option<usize>)> {
         };
         (format!("invalid YAML: {message}{hint}"), line)
     })?;
-    Ok((to_json(yaml), lines))
+    let value = to_json(yaml).map_err(|message| (format!("invalid YAML: {message}"), None))?;
+    Ok((value, lines))
 }
 
 /// The 1-based line where the nesting of `[`/`{` outside quotes, comments and
@@ -215,9 +219,11 @@ fn is_token_start(prev: u8) -> bool {
     )
 }
 
-fn to_json(v: serde_yaml::Value) -> Value {
+/// A YAML value as JSON; keys become text (a list or mapping as a key is
+/// refused, as in `yaml.rs`).
+fn to_json(v: serde_yaml::Value) -> Result<Value, &'static str> {
     use serde_yaml::Value as Y;
-    match v {
+    Ok(match v {
         Y::Null => Value::Null,
         Y::Bool(b) => Value::Bool(b),
         Y::Number(n) => {
@@ -233,20 +239,23 @@ fn to_json(v: serde_yaml::Value) -> Value {
             }
         }
         Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
+        Y::Sequence(items) => {
+            Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?)
+        }
         Y::Mapping(m) => Value::Object(
             m.into_iter()
                 .map(|(k, v)| {
-                    let key = match to_json(k) {
+                    let key = match to_json(k)? {
                         Value::String(s) => s,
+                        Value::Array(_) | Value::Object(_) => return Err(yaml::COLLECTION_KEY),
                         other => other.to_string(),
                     };
-                    (key, to_json(v))
+                    Ok((key, to_json(v)?))
                 })
-                .collect(),
+                .collect::<Result<_, _>>()?,
         ),
-        Y::Tagged(t) => to_json(t.value),
-    }
+        Y::Tagged(t) => to_json(t.value)?,
+    })
 }
 
 /// A word for a value's type, for messages.

@@ -176,7 +176,7 @@ impl Draft {
 pub fn read_yaml_streaming(text: &str) -> Option<Value> {
     match yaml::read(text) {
         yaml::Read::Value(value, _) => Some(value),
-        yaml::Read::Unusual(_) | yaml::Read::Invalid => None,
+        yaml::Read::Unusual(_) | yaml::Read::Invalid | yaml::Read::Refused(..) => None,
     }
 }
 

@@ -38,6 +38,8 @@ pub enum Read {
     Unusual(Lines),
     /// libyaml refused the text; `serde_yaml` words the error.
     Invalid,
+    /// Valid YAML that no configuration can hold: what is wrong, and the line.
+    Refused(String, usize),
 }
 
 /// Nesting deeper than this is left to `serde_yaml`, which refuses more
@@ -59,6 +61,10 @@ const BATCH: usize = 4096;
 struct SyntaxError;
 
 type Parsed = Result<(Event, usize), SyntaxError>;
+
+/// Why a key that is a list or a mapping is refused.
+pub const COLLECTION_KEY: &str =
+    "a mapping key is a list or a mapping (written with `?`); keys must be text";
 
 /// Reads `text`, a whole YAML stream.
 pub fn read(text: &str) -> Read {
@@ -124,6 +130,9 @@ fn build(events: impl Iterator<Item = Parsed>) -> Read {
             }
             Event::Other => {}
             event => builder.event(event, line),
+        }
+        if let Some((message, line)) = builder.refused.take() {
+            return Read::Refused(message, line);
         }
         if builder.too_deep || builder.stack.len() > MAX_DEPTH {
             // Too deep for serde_yaml too: it words the error. Building on
@@ -326,6 +335,8 @@ struct Builder {
     anchors: HashMap<String, (Value, Size)>,
     /// Every anchor name seen so far, complete or not.
     anchor_names: HashSet<String>,
+    /// Why reading must stop, and where.
+    refused: Option<(String, usize)>,
     alias_nodes: usize,
     /// A value nests deeper than [`MAX_DEPTH`] (aliases can do that too).
     too_deep: bool,
@@ -379,8 +390,13 @@ impl Builder {
                 });
                 self.finish(value, size, None);
             }
+            Event::SequenceStart { .. } | Event::MappingStart { .. } if is_key => {
+                // `? [a, b]` or `? {a: b}`: JSON keys are text. (Turned
+                // into text, nested keys grow exponentially with depth.)
+                self.refused = Some((COLLECTION_KEY.to_string(), line));
+            }
             Event::SequenceStart { tagged, anchor } => {
-                self.unusual |= tagged || is_key;
+                self.unusual |= tagged;
                 let anchor = self.open_anchor(anchor);
                 self.stack.push(Frame {
                     open: Open::Sequence(Vec::new()),
@@ -389,7 +405,7 @@ impl Builder {
                 });
             }
             Event::MappingStart { tagged, anchor } => {
-                self.unusual |= tagged || is_key;
+                self.unusual |= tagged;
                 let anchor = self.open_anchor(anchor);
                 self.stack.push(Frame {
                     open: Open::Mapping(Map::new(), None),
@@ -714,7 +730,7 @@ mod tests {
             match read(&text) {
                 Read::Value(v, _) => assert_eq!(v, serde_yaml_value(&text), "{scalar:?}"),
                 Read::Invalid => assert!(serde_yaml::from_str::<Value>(&text).is_err()),
-                Read::Unusual(_) => panic!("{scalar:?} is unusual"),
+                other => panic!("{scalar:?}: {other:?}"),
             }
         }
     }
@@ -761,7 +777,9 @@ mod tests {
                         panic!("{}: read {v} but serde_yaml says {e}", path.display())
                     }
                     // Left to serde_yaml: it decides, so nothing to compare.
-                    (Read::Unusual(_) | Read::Invalid, _) => {}
+                    // Left to serde_yaml (it decides), or refused on purpose
+                    // (collection keys): nothing to compare.
+                    (Read::Unusual(_) | Read::Invalid | Read::Refused(..), _) => {}
                 }
             }
         }
@@ -773,8 +791,8 @@ mod tests {
         for text in [
             "a: !!str 5\n",
             "a: !custom {x: 1}\n",
-            "? [a, b]\n: c\n",
             "a: 1\na: 2\n",
+            "*a : 1\n",
             "a: 340282366920938463463374607431768211455\n",
             "a: *nowhere\n",
             "a: 1\n---\nb: 2\n",
@@ -782,6 +800,11 @@ mod tests {
             assert!(matches!(read(text), Read::Unusual(_)), "{text:?}");
         }
         assert!(matches!(read("a: [1, 2\n"), Read::Invalid));
+        assert!(matches!(read("? [a, b]\n: c\n"), Read::Refused(_, 1)));
+        assert!(matches!(
+            read("x: 1\ny:\n  ? {a: b}\n  : c\n"),
+            Read::Refused(_, 3)
+        ));
         assert!(matches!(read("a:\n\tb: 1\n"), Read::Invalid));
     }
 
