@@ -28,7 +28,8 @@ use crate::cli::ValidateArgs;
 use crate::exit;
 use flowtoy::config::{Config, OnError};
 use flowtoy::{FlowError, ProviderRegistry};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
 /// Runs `flowtoy validate`; returns the exit code.
 pub fn run(args: ValidateArgs) -> i32 {
@@ -38,11 +39,12 @@ pub fn run(args: ValidateArgs) -> i32 {
             if args.json {
                 print_json(&report);
             } else {
-                print!("{}", human(&config, &report));
+                print!("{}", human(&report));
             }
-            // The process ends now: freeing a large flow's values and
-            // compiled templates one by one would only make it end later.
-            std::mem::forget((config, report));
+            drop(report);
+            // The process ends now: freeing a large flow's values one by one
+            // would only make it end later.
+            std::mem::forget(config);
             exit::OK
         }
         Err(err) => {
@@ -54,69 +56,75 @@ pub fn run(args: ValidateArgs) -> i32 {
     }
 }
 
-/// The JSON report of a valid configuration (the shape is in the module docs).
-fn report(config: &Config, registry: &ProviderRegistry) -> Value {
+/// What `validate` says about a valid configuration: printed as JSON (the
+/// shape is in the module docs) or for people, from the same data.
+#[derive(Serialize)]
+struct Report<'a> {
+    valid: bool,
+    files: Vec<String>,
+    steps: usize,
+    waves: Vec<Vec<StepReport<'a>>>,
+    warnings: Vec<&'a str>,
+}
+
+/// One step of a wave.
+#[derive(Serialize)]
+struct StepReport<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    on_error: &'static str,
+    depends_on: Vec<Dependency<'a>>,
+}
+
+/// One dependency of a step, and how it was made.
+#[derive(Serialize)]
+struct Dependency<'a> {
+    step: &'a str,
+    explicit: bool,
+    implicit: bool,
+}
+
+/// The report of a valid configuration.
+fn report<'a>(config: &'a Config, registry: &'a ProviderRegistry) -> Report<'a> {
     let graph = config.graph();
-    let waves: Vec<Value> = graph
+    let waves = graph
         .waves()
         .iter()
         .map(|wave| {
-            let steps = wave
-                .iter()
-                .map(|&i| {
-                    // Built in place: `json!` would copy each nested value again.
-                    let deps: Vec<Value> = graph.deps[i]
+            wave.iter()
+                .map(|&i| StepReport {
+                    name: &config.flow[i].name,
+                    kind: &config.resolved_source(i).type_name,
+                    on_error: on_error(config, i).as_str(),
+                    depends_on: graph.deps[i]
                         .iter()
-                        .map(|(j, kind)| {
-                            object([
-                                ("step", config.flow[*j].name.as_str().into()),
-                                ("explicit", kind.explicit.into()),
-                                ("implicit", kind.implicit.into()),
-                            ])
+                        .map(|(j, kind)| Dependency {
+                            step: &config.flow[*j].name,
+                            explicit: kind.explicit,
+                            implicit: kind.implicit,
                         })
-                        .collect();
-                    object([
-                        ("name", config.flow[i].name.as_str().into()),
-                        ("type", config.resolved_source(i).type_name.as_str().into()),
-                        ("on_error", on_error(config, i).as_str().into()),
-                        ("depends_on", Value::Array(deps)),
-                    ])
+                        .collect(),
                 })
-                .collect();
-            Value::Array(steps)
+                .collect()
         })
         .collect();
-    let warnings: Vec<&String> = registry.warnings.iter().chain(&config.warnings).collect();
-    object([
-        ("valid", true.into()),
-        (
-            "files",
-            config
-                .files
-                .iter()
-                .map(|f| Value::from(f.display().to_string()))
-                .collect(),
-        ),
-        ("steps", config.flow.len().into()),
-        ("waves", Value::Array(waves)),
-        (
-            "warnings",
-            warnings
-                .into_iter()
-                .map(|w| Value::from(w.as_str()))
-                .collect(),
-        ),
-    ])
-}
-
-/// A JSON object with these fields, in this order.
-fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
-    Value::Object(
-        fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
+    Report {
+        valid: true,
+        files: config
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
             .collect(),
-    )
+        steps: config.flow.len(),
+        waves,
+        warnings: registry
+            .warnings
+            .iter()
+            .chain(&config.warnings)
+            .map(String::as_str)
+            .collect(),
+    }
 }
 
 /// The policy that applies to step `i`: its own, the runner's, or `fail`.
@@ -128,7 +136,7 @@ fn on_error(config: &Config, i: usize) -> OnError {
 }
 
 /// The JSON report of an invalid configuration.
-fn errors_json(err: &FlowError) -> Value {
+fn errors_json(err: &FlowError) -> serde_json::Value {
     let errors: Vec<String> = match err {
         FlowError::Config(problems) => problems.iter().map(ToString::to_string).collect(),
         other => vec![other.to_string()],
@@ -136,73 +144,50 @@ fn errors_json(err: &FlowError) -> Value {
     json!({ "valid": false, "errors": errors })
 }
 
-fn print_json(value: &Value) {
+fn print_json(value: &impl Serialize) {
     match serde_json::to_string_pretty(value) {
         Ok(text) => println!("{text}"),
         Err(e) => eprintln!("error: cannot print JSON: {e}"),
     }
 }
 
-/// The human-readable report, built from the JSON one so both always agree.
-fn human(config: &Config, report: &Value) -> String {
-    let files: Vec<String> = config
-        .files
-        .iter()
-        .map(|f| f.display().to_string())
-        .collect();
-    let empty = Vec::new();
-    let waves = report["waves"].as_array().unwrap_or(&empty);
+/// The report for people.
+fn human(report: &Report) -> String {
+    let steps = || report.waves.iter().flatten();
+    let width = steps().map(|s| s.name.chars().count()).max().unwrap_or(0);
+    let type_width = steps().map(|s| s.kind.chars().count()).max().unwrap_or(0);
     let mut out = format!(
         "{}: valid, {} in {}\n",
-        files.join(" + "),
-        plural(config.flow.len(), "step"),
-        plural(waves.len(), "wave"),
+        report.files.join(" + "),
+        plural(report.steps, "step"),
+        plural(report.waves.len(), "wave"),
     );
-    let width = config
-        .flow
-        .iter()
-        .map(|s| s.name.chars().count())
-        .max()
-        .unwrap_or(0);
-    let type_width = (0..config.flow.len())
-        .map(|i| config.resolved_source(i).type_name.chars().count())
-        .max()
-        .unwrap_or(0);
-    for (n, wave) in waves.iter().enumerate() {
+    for (n, wave) in report.waves.iter().enumerate() {
         out.push_str(&format!("\nwave {}:\n", n + 1));
-        for step in wave.as_array().unwrap_or(&empty) {
-            let name = step["name"].as_str().unwrap_or_default();
-            let kind = step["type"].as_str().unwrap_or_default();
-            let mut line = format!("  {name:<width$}  {kind:<type_width$}");
-            let deps: Vec<String> = step["depends_on"]
-                .as_array()
-                .unwrap_or(&empty)
+        for step in wave {
+            let mut line = format!("  {:<width$}  {:<type_width$}", step.name, step.kind);
+            let deps: Vec<String> = step
+                .depends_on
                 .iter()
-                .map(|d| {
-                    let dep = d["step"].as_str().unwrap_or_default();
-                    if d["explicit"] == true {
-                        dep.to_string()
-                    } else {
-                        format!("{dep} (template)")
-                    }
+                .map(|d| match d.explicit {
+                    true => d.step.to_string(),
+                    false => format!("{} (template)", d.step),
                 })
                 .collect();
             if !deps.is_empty() {
                 line.push_str(&format!("  after {}", deps.join(", ")));
             }
-            match step["on_error"].as_str() {
-                Some("fail") | None => {}
-                Some(policy) => line.push_str(&format!("  [on_error: {policy}]")),
+            if step.on_error != "fail" {
+                line.push_str(&format!("  [on_error: {}]", step.on_error));
             }
             out.push_str(line.trim_end());
             out.push('\n');
         }
     }
-    let warnings = report["warnings"].as_array().map_or(0, Vec::len);
-    if warnings > 0 {
+    if !report.warnings.is_empty() {
         out.push_str(&format!(
             "\n{} (shown on stderr)\n",
-            plural(warnings, "warning")
+            plural(report.warnings.len(), "warning")
         ));
     }
     out

@@ -3,6 +3,7 @@
 //! YAML is read by `yaml.rs` (libyaml events, streamed) and, in the rare
 //! corners it leaves, by `serde_yaml`; both stay behind this file.
 
+use super::model::{ModelBuilder, Origins, ReadSteps};
 use super::yaml::{self, Lines, Read};
 use crate::error::Problem;
 use serde_json::{Map, Value};
@@ -14,9 +15,12 @@ pub struct LoadedFile {
     /// The path as given.
     pub path: PathBuf,
     /// The file's content as a JSON value (an empty file is an empty mapping).
+    /// When `steps` is there, the items of `flow` are nulls here.
     pub value: Value,
     /// The lines of top-level keys, sources and steps, to point problems at them.
     pub lines: Lines,
+    /// The items of `flow`, read into steps while the file was parsed.
+    pub steps: Option<ReadSteps>,
 }
 
 /// Reads and parses one file. Problems name the file (and line for syntax errors).
@@ -41,7 +45,25 @@ pub fn read_file(path: &Path) -> Result<LoadedFile, Problem> {
 /// Parses `text` as the content of the file `path` (which is not read).
 pub fn from_text(path: &Path, text: &str) -> Result<LoadedFile, Problem> {
     let at = |msg: String| Problem::new(msg).in_file(Some(path.to_path_buf()));
-    let (value, lines) = read_yaml(text).map_err(|(msg, line)| at(msg).at_line(line))?;
+    // Each step is read as soon as its item is parsed; the item's value is
+    // dropped at once instead of being kept for the whole file.
+    let origins = Origins {
+        flow_file: Some(path.to_path_buf()),
+        ..Origins::default()
+    };
+    let mut model = ModelBuilder::new(&origins);
+    let mut steps = Vec::new();
+    let mut read_item = |index: usize, item: Value, line: usize| {
+        steps.extend(model.step(index, &item, Some(line)));
+        Value::Null
+    };
+    let (value, lines, streamed) =
+        read_yaml(text, Some(&mut read_item)).map_err(|(msg, line)| at(msg).at_line(line))?;
+    let steps = streamed.then(|| ReadSteps {
+        steps,
+        problems: model.problems,
+        warnings: model.warnings,
+    });
     let value = match value {
         Value::Null => Value::Object(Map::new()),
         v @ Value::Object(_) => v,
@@ -56,6 +78,7 @@ pub fn from_text(path: &Path, text: &str) -> Result<LoadedFile, Problem> {
         path: path.to_path_buf(),
         value,
         lines,
+        steps,
     })
 }
 
@@ -86,11 +109,17 @@ const MAX_FLOW_DEPTH: usize = 256;
 
 /// Parses YAML text into a JSON value; errors carry the line when known.
 pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>)> {
-    read_yaml(text).map(|(value, _)| value)
+    read_yaml(text, None).map(|(value, _, _)| value)
 }
 
-/// Parses YAML text into a JSON value and the lines where things stand.
-fn read_yaml(text: &str) -> Result<(Value, Lines), (String, Option<usize>)> {
+/// Parses YAML text into a JSON value and the lines where things stand;
+/// `flow_items` receives the items of `flow` as they are parsed (see
+/// [`yaml::FlowItems`]). The flag says whether it received all of them: when
+/// `serde_yaml` had to decide, the value holds them instead.
+fn read_yaml(
+    text: &str,
+    flow_items: Option<yaml::FlowItems<'_>>,
+) -> Result<(Value, Lines, bool), (String, Option<usize>)> {
     if let Some(line) = flow_depth_exceeded(text, MAX_FLOW_DEPTH) {
         return Err((
             format!(
@@ -103,8 +132,8 @@ fn read_yaml(text: &str) -> Result<(Value, Lines), (String, Option<usize>)> {
     // Usually the streaming reader decides alone; in the rare corners it
     // leaves to serde_yaml (and for syntax errors, which serde_yaml words),
     // the text goes through serde_yaml too.
-    let lines = match yaml::read(text) {
-        Read::Value(value, lines) => return Ok((value, lines)),
+    let lines = match yaml::read_with(text, flow_items) {
+        Read::Value(value, lines) => return Ok((value, lines, true)),
         Read::Unusual(lines) => lines,
         Read::Invalid => Lines::default(),
         Read::Refused(message, line) => {
@@ -130,7 +159,7 @@ fn read_yaml(text: &str) -> Result<(Value, Lines), (String, Option<usize>)> {
         (format!("invalid YAML: {message}{hint}"), line)
     })?;
     let value = to_json(yaml).map_err(|message| (format!("invalid YAML: {message}"), None))?;
-    Ok((value, lines))
+    Ok((value, lines, false))
 }
 
 /// The 1-based line where the nesting of `[`/`{` outside quotes, comments and

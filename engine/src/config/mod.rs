@@ -109,6 +109,7 @@ impl Draft {
     /// Merges files already read, left to right.
     fn from_files(files: Vec<LoadedFile>) -> Draft {
         let mut origins = Origins::default();
+        let mut read_steps = None;
         let mut merged = Value::Object(Map::new());
         let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
         for f in files {
@@ -116,6 +117,7 @@ impl Draft {
             if f.value.get("flow").is_some() {
                 origins.flow_file = Some(f.path.clone());
                 origins.step_lines = f.lines.steps;
+                read_steps = f.steps;
             }
             if f.value.get("plugins").and_then(|p| p.get("dirs")).is_some() {
                 origins.plugins_file = Some(f.path);
@@ -133,7 +135,10 @@ impl Draft {
         builder.check_top_level(&root);
         let config = Config {
             sources: builder.sources(root.get("sources")),
-            flow: builder.flow(root.get("flow")),
+            flow: match read_steps {
+                Some(read) => builder.flow_read(root.get("flow"), read),
+                None => builder.flow(root.get("flow")),
+            },
             runner: builder.runner(root.get("runner")),
             plugins: builder.plugins(root.get("plugins")),
             files: paths,
@@ -197,4 +202,55 @@ pub fn load_yaml_str(name: &str, text: &str) -> Result<Config, FlowError> {
 /// types are checked when a runner is made, against its registry.
 pub fn load_yaml_files<P: AsRef<Path>>(paths: &[P]) -> Result<Config, FlowError> {
     Draft::load(paths)?.validate(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FLOW: &str = "\
+sources:
+  home: {type: env}
+flow:
+  - name: a
+    source: home
+    extra: 1
+  - 5
+  - name: b
+    source: {type: env}
+    depends_on: [a]
+";
+
+    #[test]
+    fn steps_read_while_parsing_equal_steps_read_from_the_merged_value() {
+        // A tag sends the file through serde_yaml, so its steps are read from
+        // the merged value afterwards; without it they are read as parsed.
+        let tagged = FLOW.replace("name: b", "name: !!str b");
+        let streamed = Draft::from_text("f.yaml", FLOW).unwrap();
+        let merged = Draft::from_text("f.yaml", &tagged).unwrap();
+        assert_eq!(streamed.config.flow, merged.config.flow);
+        assert_eq!(streamed.problems, merged.problems);
+        assert_eq!(streamed.config.warnings, merged.config.warnings);
+        assert_eq!(streamed.config.flow.len(), 2);
+        assert_eq!(streamed.config.flow[1].line, Some(8));
+        assert_eq!(streamed.problems.len(), 1, "{:?}", streamed.problems);
+        assert_eq!(streamed.problems[0].line, Some(7));
+        assert_eq!(streamed.config.warnings.len(), 1);
+    }
+
+    #[test]
+    fn a_later_files_flow_replaces_the_steps_read_from_an_earlier_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("first.yaml");
+        let second = dir.path().join("second.yaml");
+        std::fs::write(&first, FLOW).unwrap();
+        std::fs::write(&second, "flow:\n  - {name: c, source: home}\n").unwrap();
+        let draft = Draft::load(&[&first, &second]).unwrap();
+        let names: Vec<&str> = draft.config.flow.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["c"]);
+        assert_eq!(draft.config.flow[0].file.as_deref(), Some(second.as_path()));
+        assert!(draft.problems.is_empty(), "{:?}", draft.problems);
+        let draft = Draft::load(&[&second, &first]).unwrap();
+        assert_eq!(draft.config.flow.len(), 2);
+    }
 }

@@ -186,6 +186,19 @@ impl Origins {
     }
 }
 
+/// The steps of one file's `flow` list, read item by item while the file was
+/// parsed (so the items' values never had to be kept), with what reading
+/// them found.
+#[derive(Debug, Clone, Default)]
+pub struct ReadSteps {
+    /// The steps, in file order (entries that are no step are left out).
+    pub steps: Vec<StepDef>,
+    /// Problems found in them.
+    pub problems: Vec<Problem>,
+    /// Unknown fields and similar.
+    pub warnings: Vec<String>,
+}
+
 /// Builds the typed parts from the merged value, pushing every problem found.
 pub struct ModelBuilder<'a> {
     /// Collected problems.
@@ -398,13 +411,40 @@ impl<'a> ModelBuilder<'a> {
 
     /// Reads `flow`.
     pub fn flow(&mut self, value: Option<&Value>) -> Vec<StepDef> {
+        let Some(items) = self.flow_items(value) else {
+            return Vec::new();
+        };
+        let mut steps = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let line = self.origins.step_lines.get(i).copied();
+            if let Some(step) = self.step(i, item, line) {
+                steps.push(step);
+            }
+        }
+        steps
+    }
+
+    /// Takes `flow` as read while its file was parsed ([`ReadSteps`]);
+    /// `value` (whose items were dropped) is only checked for its shape.
+    pub fn flow_read(&mut self, value: Option<&Value>, read: ReadSteps) -> Vec<StepDef> {
+        if self.flow_items(value).is_none() {
+            return Vec::new();
+        }
+        self.problems.extend(read.problems);
+        self.warnings.extend(read.warnings);
+        read.steps
+    }
+
+    /// The items of `flow`, or `None` (with the problem noted) when it is
+    /// missing or not a list.
+    fn flow_items<'v>(&mut self, value: Option<&'v Value>) -> Option<&'v Vec<Value>> {
         let items = match value {
             None | Some(Value::Null) => {
                 self.top_problem(
                     "flow",
                     "there is no `flow`: add a list of steps under `flow:`".into(),
                 );
-                return Vec::new();
+                return None;
             }
             Some(Value::Array(items)) => items,
             Some(other) => {
@@ -412,24 +452,18 @@ impl<'a> ModelBuilder<'a> {
                     "flow",
                     format!("`flow` must be a list of steps, not {}", kind_of(other)),
                 );
-                return Vec::new();
+                return None;
             }
         };
         if items.is_empty() {
             self.top_problem("flow", "`flow` is empty: add at least one step".into());
         }
-        let mut steps = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            if let Some(step) = self.step(i, item) {
-                steps.push(step);
-            }
-        }
-        steps
+        Some(items)
     }
 
-    fn step(&mut self, index: usize, item: &Value) -> Option<StepDef> {
+    /// Reads item `index` of `flow` (written at `line` of the flow's file).
+    pub fn step(&mut self, index: usize, item: &Value, line: Option<usize>) -> Option<StepDef> {
         let file = self.origins.flow_file.clone();
-        let line = self.origins.step_lines.get(index).copied();
         let Some(m) = item.as_object() else {
             self.problems.push(
                 Problem::new(format!(

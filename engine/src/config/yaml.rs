@@ -66,10 +66,21 @@ type Parsed = Result<(Event, usize), SyntaxError>;
 pub const COLLECTION_KEY: &str =
     "a mapping key is a list or a mapping (written with `?`); keys must be text";
 
+/// Called with each item of the top-level `flow` list as soon as it is
+/// complete (its index, value and 1-based line); what it returns is kept in
+/// the item's place. Items can so be read into steps while the rest of the
+/// file is still being parsed, and their values dropped at once.
+pub type FlowItems<'h> = &'h mut dyn FnMut(usize, Value, usize) -> Value;
+
 /// Reads `text`, a whole YAML stream.
 pub fn read(text: &str) -> Read {
+    read_with(text, None)
+}
+
+/// As [`read`], handing each item of the top-level `flow` list to `items`.
+pub fn read_with(text: &str, items: Option<FlowItems<'_>>) -> Read {
     if text.len() < PARALLEL_FROM {
-        return build(events(text));
+        return build(events(text), items);
     }
     std::thread::scope(|scope| {
         let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(4);
@@ -90,9 +101,9 @@ pub fn read(text: &str) -> Read {
                 let _ = batches.send(batch);
             });
         match parsing {
-            Ok(_) => build(received.into_iter().flatten()),
+            Ok(_) => build(received.into_iter().flatten(), items),
             // No thread to be had: parse here.
-            Err(_) => build(events(text)),
+            Err(_) => build(events(text), items),
         }
     })
 }
@@ -112,8 +123,11 @@ fn events(text: &str) -> impl Iterator<Item = Parsed> + '_ {
 }
 
 /// Builds the value and notes the lines from a stream of events.
-fn build(events: impl Iterator<Item = Parsed>) -> Read {
-    let mut builder = Builder::default();
+fn build(events: impl Iterator<Item = Parsed>, flow_items: Option<FlowItems<'_>>) -> Read {
+    let mut builder = Builder {
+        flow_items,
+        ..Builder::default()
+    };
     let mut documents = 0;
     for parsed in events {
         let Ok((event, line)) = parsed else {
@@ -329,7 +343,9 @@ impl Size {
 
 /// Builds values from events, notes lines, and notes what is unusual.
 #[derive(Default)]
-struct Builder {
+struct Builder<'h> {
+    /// Receives the items of the top-level `flow` list.
+    flow_items: Option<FlowItems<'h>>,
     stack: Vec<Frame>,
     root: Option<Value>,
     anchors: HashMap<String, (Value, Size)>,
@@ -344,7 +360,7 @@ struct Builder {
     unusual: bool,
 }
 
-impl Builder {
+impl Builder<'_> {
     fn event(&mut self, event: Event, line: usize) {
         let is_key = matches!(
             self.stack.last(),
@@ -453,6 +469,19 @@ impl Builder {
                 self.anchors.insert(name, (value.clone(), size));
             }
         }
+        let value = match (&mut self.flow_items, self.stack.as_slice()) {
+            (
+                Some(receive),
+                [root, Frame {
+                    open: Open::Sequence(items),
+                    ..
+                }],
+            ) if top_key(root) == Some("flow") && !self.unusual => {
+                let line = self.lines.steps.last().copied().unwrap_or(0);
+                receive(items.len(), value, line)
+            }
+            _ => value,
+        };
         let Some(frame) = self.stack.last_mut() else {
             self.root = Some(value);
             return;
@@ -898,7 +927,7 @@ runner: {max_workers: 2}
             other => panic!("{other:?}"),
         };
         assert_eq!(threaded, serde_yaml_value(&text));
-        let sequential = match build(events(&text)) {
+        let sequential = match build(events(&text), None) {
             Read::Value(v, _) => v,
             other => panic!("{other:?}"),
         };
