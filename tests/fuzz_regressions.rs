@@ -53,7 +53,9 @@ fn template_render(data: &[u8]) -> Option<Result<String, String>> {
     extras.push(("flows", flowtoy::template::to_value(&json)));
     extras.push(("result", flowtoy::template::to_value(&json)));
     let ctx = Value::from_pairs(extras);
-    let mut templates = Templates::new();
+    // A smaller cap on rendered text than a run's 64 MiB keeps the replay of
+    // inputs that print millions of items quick in a debug build.
+    let mut templates = Templates::new().with_render_limit(1 << 20);
     let _ = flowtoy::template::references(source);
     Some(match templates.compile(source) {
         Ok(()) => templates.render(source, &ctx),
@@ -137,6 +139,15 @@ fn repeating_strings_and_sequences_is_bounded() {
         ),
         ("{{ [1, 2] * 1000000000 }}", Err("too large")),
         ("{{ (() * 444444454) | length }}", Ok("0")),
+        // Found by the fuzzer after the move to minijinja 3: a list of 49
+        // million items (under its cap) printed into gigabytes of text
+        // (`list_repetition_printed`). Rendered text is capped (here at 1 MiB).
+        ("{{ ['x' * 100000] * 100 }}", Err("renders more than 1 MiB")),
+        (
+            "{{ ('x' * 2000000) ~ 'y' }}",
+            Err("renders more than 1 MiB"),
+        ),
+        ("{{ (['x' * 1000] * 100) | length }}", Ok("100")),
         (r#"{{ "ab" * 3 }}"#, Ok("ababab")),
     ] {
         let got = template_render(template.as_bytes()).expect("UTF-8");

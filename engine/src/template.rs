@@ -56,6 +56,8 @@ pub fn references(text: &str) -> Vec<String> {
 #[derive(Debug)]
 pub struct Templates {
     env: Environment<'static>,
+    /// The most bytes one render may produce.
+    max_rendered: usize,
 }
 
 impl Default for Templates {
@@ -77,7 +79,16 @@ impl Templates {
                 .expect("the default delimiters are valid"),
         );
         env.add_filter("fromjson", fromjson);
-        Templates { env }
+        Templates {
+            env,
+            max_rendered: MAX_RENDERED,
+        }
+    }
+
+    /// The same, with renders capped at `bytes` instead of [`MAX_RENDERED`].
+    pub fn with_render_limit(mut self, bytes: usize) -> Self {
+        self.max_rendered = bytes;
+        self
     }
 
     /// Compiles `source` and keeps it for every later render; a syntax
@@ -107,11 +118,28 @@ impl Templates {
         if !is_template(source) {
             return Ok(source.to_string());
         }
-        let result = match self.env.get_template(source) {
-            Ok(t) => t.render(ctx),
-            Err(_) => self.env.render_str(source, ctx),
+        let template = match self.env.get_template(source) {
+            Ok(t) => t,
+            Err(_) => self
+                .env
+                .template_from_str(source)
+                .map_err(|e| syntax_error(source, &e))?,
         };
-        result.map_err(|e| explain(source, ctx, &e, self))
+        let mut out = Bounded {
+            text: Vec::new(),
+            limit: self.max_rendered,
+            overflowed: false,
+        };
+        match template.render_captured_to(ctx.clone(), &mut out) {
+            Ok(_) => String::from_utf8(out.text)
+                .map_err(|_| format!("template {} rendered invalid UTF-8", quote(source))),
+            Err(_) if out.overflowed => Err(format!(
+                "template {} renders more than {} of text; make it produce less",
+                quote(source),
+                size_in_words(self.max_rendered)
+            )),
+            Err(e) => Err(explain(source, ctx, &e, self)),
+        }
     }
 
     /// Renders every string inside a JSON value, recursively (R8, R9).
@@ -156,6 +184,40 @@ fn quote(source: &str) -> String {
         format!("`{}…`", source.chars().take(MAX).collect::<String>())
     } else {
         format!("`{source}`")
+    }
+}
+
+/// The most text one template may render (as a program's output is capped):
+/// `{{ [x] * 50000000 }}` stops here instead of filling memory.
+pub const MAX_RENDERED: usize = 64 << 20;
+
+/// Rendered text, refused past `limit` bytes.
+struct Bounded {
+    text: Vec<u8>,
+    limit: usize,
+    overflowed: bool,
+}
+
+/// `64 MiB`, or `1000 bytes`.
+fn size_in_words(bytes: usize) -> String {
+    match bytes % (1 << 20) {
+        0 => format!("{} MiB", bytes >> 20),
+        _ => format!("{bytes} bytes"),
+    }
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() + buf.len() > self.limit {
+            self.overflowed = true;
+            return Err(std::io::Error::other("the rendered text is too large"));
+        }
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -327,6 +389,10 @@ mod tests {
         );
         // As Jinja2 (and the Python flowtoy) writes it: `, ` between items.
         assert_eq!(render("{{ flows.a.n | tojson }}", &c).unwrap(), "[1, 2]");
+        assert_eq!(
+            render("{{ \"<a>&'\" | tojson }}", &c).unwrap(),
+            r#""\u003ca\u003e\u0026\u0027""#
+        );
         assert_eq!(
             render("{{ ('{\"k\": 3}' | fromjson).k }}", &c).unwrap(),
             "3"

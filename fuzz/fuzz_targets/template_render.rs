@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     extras.push(("flows", flowtoy::template::to_value(&json)));
     extras.push(("result", flowtoy::template::to_value(&json)));
     let ctx = Value::from_pairs(extras);
-    let mut templates = Templates::new();
+    let mut templates = Templates::new().with_render_limit(1 << 20);
     if templates.compile(source).is_ok() {
         let _ = templates.render(source, &ctx);
     }
