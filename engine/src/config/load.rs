@@ -53,13 +53,17 @@ pub fn from_text(path: &Path, text: &str) -> Result<LoadedFile, Problem> {
     };
     let mut model = ModelBuilder::new(&origins);
     let mut steps = Vec::new();
+    let mut items = 0;
     let mut read_item = |index: usize, item: Value, line: usize| {
+        items += 1;
         steps.extend(model.step(index, &item, Some(line)));
         Value::Null
     };
     let (value, lines, streamed) =
         read_yaml(text, Some(&mut read_item)).map_err(|(msg, line)| at(msg).at_line(line))?;
-    let steps = streamed.then(|| ReadSteps {
+    // No item handed over although `flow` may hold some: `flow: *alias`
+    // copies a list written elsewhere; the value holds it whole.
+    let steps = (streamed && items > 0).then(|| ReadSteps {
         steps,
         problems: model.problems,
         warnings: model.warnings,

@@ -239,6 +239,19 @@ flow:
     }
 
     #[test]
+    fn a_flow_that_is_an_alias_keeps_its_steps() {
+        let text = "shared: &steps\n  - {name: a, source: env}\n  - {name: b, source: env}\nflow: *steps\n";
+        let draft = Draft::from_text("f.yaml", text).unwrap();
+        let names: Vec<&str> = draft.config.flow.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        // Items that are aliases are read like any other item.
+        let text = "base: &a {name: a, source: env}\nflow:\n  - *a\n  - {name: b, source: env}\n";
+        let draft = Draft::from_text("f.yaml", text).unwrap();
+        assert_eq!(draft.config.flow.len(), 2);
+        assert_eq!(draft.config.flow[0].name, "a");
+    }
+
+    #[test]
     fn a_later_files_flow_replaces_the_steps_read_from_an_earlier_one() {
         let dir = tempfile::tempdir().unwrap();
         let first = dir.path().join("first.yaml");

@@ -6,12 +6,13 @@
 //! `serde_yaml` first collects every event of a document and only then builds
 //! values; for a 10 MB file that is most of a gigabyte. This reader holds
 //! only the values built so far. Where it would have to decide something the
-//! way `serde_yaml` does in a rare corner — tags, keys that are collections,
-//! duplicate keys, integers beyond 64 bits, very deep nesting, an unknown
-//! alias, aliases that expand to very much, a second document — it says
+//! way `serde_yaml` does in a rare corner — tags, duplicate keys, integers
+//! beyond 64 bits, very deep nesting, an unknown or reused anchor name,
+//! aliases that expand to very much, a second document — it says
 //! [`Read::Unusual`] and `load.rs` lets `serde_yaml` decide (and word any
-//! error). Plain scalars are resolved exactly as `serde_yaml` resolves them
-//! (YAML 1.2 core schema); the tests compare the two.
+//! error). A list or mapping used as a key is refused outright. Plain scalars
+//! are resolved exactly as `serde_yaml` resolves them (YAML 1.2 core schema);
+//! the tests and a differential fuzz target compare the two.
 
 use serde_json::{Map, Number, Value};
 use std::collections::{HashMap, HashSet};
