@@ -223,13 +223,18 @@ impl<'a> ModelBuilder<'a> {
     /// A problem with the top-level `key`, at the line where it is written
     /// (in the flow's file when it is not written at all).
     fn top_problem(&mut self, key: &str, message: String) {
-        let problem = match self.origins.top.get(key) {
+        let problem = self.located(self.origins.top.get(key), message);
+        self.problems.push(problem);
+    }
+
+    /// A problem at `place` (file and line), or in the flow's file.
+    fn located(&self, place: Option<&(PathBuf, usize)>, message: String) -> Problem {
+        match place {
             Some((file, line)) => Problem::new(message)
                 .in_file(Some(file.clone()))
                 .at_line(Some(*line)),
             None => Problem::new(message).in_file(self.origins.flow_file.clone()),
-        };
-        self.problems.push(problem);
+        }
     }
 
     /// Warns about unknown top-level keys.
@@ -260,13 +265,9 @@ impl<'a> ModelBuilder<'a> {
                             out.insert(name.clone(), d);
                         }
                         Err(msg) => {
-                            let problem = Problem::new(format!("source '{name}': {msg}"));
-                            self.problems.push(match self.origins.sources.get(name) {
-                                Some((file, line)) => {
-                                    problem.in_file(Some(file.clone())).at_line(Some(*line))
-                                }
-                                None => problem.in_file(self.origins.flow_file.clone()),
-                            });
+                            let message = format!("source '{name}': {msg}");
+                            let problem = self.located(self.origins.sources.get(name), message);
+                            self.problems.push(problem);
                         }
                     }
                 }
