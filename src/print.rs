@@ -23,10 +23,12 @@ impl Outputs {
     fn each(&self) -> impl Iterator<Item = (&str, Cow<'_, StepOutputs>)> {
         self.steps.iter().map(|(name, outputs)| {
             let outputs = if self.mask {
-                match flowtoy::secrets::mask_json(&Value::Object((**outputs).clone())) {
-                    Value::Object(masked) => Cow::Owned(masked),
-                    _ => Cow::Owned(StepOutputs::new()),
-                }
+                Cow::Owned(
+                    outputs
+                        .iter()
+                        .map(|(k, v)| (k.clone(), flowtoy::secrets::mask_json(v)))
+                        .collect(),
+                )
             } else {
                 Cow::Borrowed(&**outputs)
             };
