@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // (this program has none of its own).
     let capture = LogCapture::new(100);
     let config = config::load_yaml_files(&[&path])?;
-    let runner = Arc::new(LocalRunner::new(config)?);
+    let runner = Arc::new(LocalRunner::new(config));
 
     // Port 0: the system picks a free port; the handle tells which.
     let server = runner_api::serve_runner_api_in_thread(

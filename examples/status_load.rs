@@ -85,7 +85,7 @@ fn flow(steps: usize) -> String {
 
 fn runner(path: &std::path::Path) -> Result<Arc<LocalRunner>, Box<dyn std::error::Error>> {
     let config = flowtoy::config::load_yaml_files(&[path])?;
-    Ok(Arc::new(LocalRunner::new(config)?))
+    Ok(Arc::new(LocalRunner::new(config)))
 }
 
 #[derive(Default)]

@@ -3,7 +3,7 @@
 
 mod cli;
 mod commands;
-mod exit;
+mod error;
 mod logging;
 mod print;
 mod progress;
@@ -20,9 +20,9 @@ fn main() {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
-                exit::USAGE
+                error::USAGE
             } else {
-                exit::OK
+                error::OK
             };
             let _ = e.print();
             std::process::exit(code);
@@ -32,5 +32,9 @@ fn main() {
     if !matches!(cli.command, cli::Command::Tui(_)) {
         logging::init(&cli.global);
     }
-    std::process::exit(commands::dispatch(cli));
+    let code = match commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(err) => error::report(&err),
+    };
+    std::process::exit(code);
 }

@@ -113,7 +113,9 @@ fn warnings_are_shown_even_when_the_configuration_is_refused() {
         .args(["run", "t.yaml"])
         .run();
     out.code_is(2)
-        .stderr_has("warning: unknown top-level key `flows` is ignored (did you mean `flow`?)")
+        .stderr_has(
+            "warning: t.yaml:1: unknown top-level key `flows` is ignored (did you mean `flow`?)",
+        )
         .stderr_has("t.yaml: there is no `flow`");
 }
 
@@ -254,4 +256,64 @@ fn a_10_mb_configuration_with_50000_steps_validates() {
     out.stderr_has("dependency cycle: s0 -> s49999 -> s49997 -> s49995 -> ")
         .stderr_has(" -> ... 24992 more ... -> s1 -> s0");
     assert!(out.stderr().len() < 2_000, "{}", out.stderr());
+}
+
+#[test]
+fn the_cli_run_flow_and_the_runner_report_the_same_problems() {
+    // A shape error, a type no plugin provides and a cycle, all at once.
+    let flow = "\
+flow:
+  - {name: a, source: env, on_error: sometimes}
+  - {name: b, source: no_such_type}
+  - {name: c, source: env, depends_on: [d]}
+  - {name: d, source: env, depends_on: [c]}
+";
+    let test = Test::new().file("three.yaml", flow);
+    let path = test.path("three.yaml");
+    let out = test.args(["validate", "--json", "three.yaml"]).run();
+    let report = out.code_is(2).stdout_json();
+    let from_cli: Vec<String> = report["errors"]
+        .as_array()
+        .expect("errors is a list")
+        .iter()
+        .map(|e| e.as_str().unwrap_or_default().to_string())
+        .collect();
+    // The engine names the file as it was given; the CLI was given a
+    // relative name in the test's directory.
+    let relative = |problems: &[flowtoy::Problem]| -> Vec<String> {
+        problems
+            .iter()
+            .filter(|p| !p.is_warning())
+            .map(|p| {
+                p.to_string()
+                    .replace(&format!("{}", path.display()), "three.yaml")
+            })
+            .collect()
+    };
+    let from_run_flow = match flowtoy::run_flow(&[&path]) {
+        Err(e) => relative(e.problems()),
+        Ok(_) => panic!("run_flow ran an invalid flow"),
+    };
+    // `LocalRunner::new` takes only a validated configuration: what stops
+    // an invalid one is the loading it needs.
+    let from_runner =
+        match flowtoy::config::load_yaml_files(&[&path]).map(flowtoy::LocalRunner::new) {
+            Err(e) => relative(e.problems()),
+            Ok(_) => panic!("a runner was made for an invalid flow"),
+        };
+    assert_eq!(from_cli.len(), 3, "{from_cli:#?}");
+    assert!(
+        from_cli.iter().any(|p| p.contains("sometimes")),
+        "{from_cli:#?}"
+    );
+    assert!(
+        from_cli.iter().any(|p| p.contains("no_such_type")),
+        "{from_cli:#?}"
+    );
+    assert!(
+        from_cli.iter().any(|p| p.contains("dependency cycle")),
+        "{from_cli:#?}"
+    );
+    assert_eq!(from_cli, from_run_flow);
+    assert_eq!(from_cli, from_runner);
 }

@@ -34,8 +34,11 @@ fn config_load(data: &[u8]) -> Result<usize, String> {
     match flowtoy::config::load_yaml_str("fuzz.yaml", text) {
         Ok(config) => {
             let waves = config.graph().waves();
-            assert_eq!(waves.iter().map(Vec::len).sum::<usize>(), config.flow.len());
-            Ok(config.flow.len())
+            assert_eq!(
+                waves.iter().map(Vec::len).sum::<usize>(),
+                config.flow().len()
+            );
+            Ok(config.flow().len())
         }
         Err(e) => {
             assert!(e.is_config(), "not a configuration error: {e}");

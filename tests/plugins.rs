@@ -136,7 +136,7 @@ fn the_engine_loads_plugins_dirs_too() {
     );
     install(&t, "libs", &libraries().file, "libflowtoy_plugin_file.so");
     let config = flowtoy::config::load_yaml_files(&[t.path("flow.yaml")]).unwrap();
-    let runner = flowtoy::LocalRunner::new(config).unwrap();
+    let runner = flowtoy::LocalRunner::new(config);
     let origin = runner.registry().get("file").unwrap().origin.to_string();
     assert!(
         origin.ends_with("libs/libflowtoy_plugin_file.so"),
@@ -553,14 +553,19 @@ flow:
 "#,
         )
         .unwrap();
-        let config = flowtoy::config::load_yaml_files(&[&path]).unwrap();
+        // Without the in-process type the flow is refused, naming it.
+        let err = flowtoy::config::load_yaml_files(&[&path]).unwrap_err();
+        assert!(err.to_string().contains("provider type 'double'"), "{err}");
         let mut registry = ProviderRegistry::with_builtins();
         registry.register(Arc::new(Doubler));
         assert_eq!(
             registry.get("double").unwrap().origin,
             ProviderOrigin::InProcess
         );
-        let runner = LocalRunner::with_registry(config, registry).unwrap();
+        let config = flowtoy::Loader::with_registry(registry)
+            .load(&[&path])
+            .unwrap();
+        let runner = LocalRunner::new(config);
         runner.run().unwrap();
         let flows = serde_json::to_value(runner.flows()).unwrap();
         assert_eq!(flows["a"]["n"], json!(42));

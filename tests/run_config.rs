@@ -209,7 +209,7 @@ fn unknown_top_level_key_is_a_warning() {
         .args(["run", "-q", "w.yaml"])
         .run();
     out.success()
-        .stderr_has("warning: unknown top-level key `flows`");
+        .stderr_has("warning: w.yaml:1: unknown top-level key `flows`");
 }
 
 #[test]

@@ -154,8 +154,9 @@ flow:
     )
     .unwrap();
     std::env::set_var("FT_API_SECRET_FOR_STATUS", "status-secret-9911");
-    let runner =
-        Arc::new(LocalRunner::new(flowtoy::config::load_yaml_files(&[&path]).unwrap()).unwrap());
+    let runner = Arc::new(LocalRunner::new(
+        flowtoy::config::load_yaml_files(&[&path]).unwrap(),
+    ));
     let server = flowtoy::runner_api::serve_runner_api_in_thread(
         Some(Arc::clone(&runner)),
         "127.0.0.1",

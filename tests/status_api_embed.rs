@@ -32,7 +32,7 @@ fn a_program_runs_a_flow_serves_its_status_and_reads_its_logs() {
 
     let capture = LogCapture::new(100);
     let config = config::load_yaml_files(&[&path]).expect("the flow loads");
-    let runner = Arc::new(LocalRunner::new(config).expect("a runner"));
+    let runner = Arc::new(LocalRunner::new(config));
     let server = runner_api::serve_runner_api_in_thread(
         Some(Arc::clone(&runner)),
         "127.0.0.1",
@@ -118,7 +118,7 @@ fn a_server_without_a_runner_says_so_until_one_is_attached() {
     );
 
     let config = config::load_yaml_files(&[dir.path().join("flow.yaml")]).unwrap();
-    let runner = Arc::new(LocalRunner::new(config).unwrap());
+    let runner = Arc::new(LocalRunner::new(config));
     server.set_runner(Some(Arc::clone(&runner)));
     let status = get_json(&format!("{url}/status")).1;
     check_status(&status);

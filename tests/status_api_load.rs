@@ -84,7 +84,7 @@ fn sixteen_readers_during_a_500_step_run_see_whole_consistent_snapshots() {
     let path = dir.path().join("flow.yaml");
     std::fs::write(&path, flow()).unwrap();
     let config = flowtoy::config::load_yaml_files(&[&path]).expect("the flow loads");
-    let runner = Arc::new(LocalRunner::new(config).expect("a runner"));
+    let runner = Arc::new(LocalRunner::new(config));
     let server = runner_api::serve_runner_api_in_thread(
         Some(Arc::clone(&runner)),
         "127.0.0.1",

@@ -64,7 +64,7 @@ flow:
     )
     .expect("write flow");
     let config = flowtoy::config::load_yaml_files(&[&path]).expect("valid flow");
-    let runner = Arc::new(LocalRunner::new(config).expect("runner"));
+    let runner = Arc::new(LocalRunner::new(config));
     runner.run().expect("run");
     runner
 }

@@ -4,9 +4,9 @@
 //! `cargo bench -p flowtoy`
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use flowtoy::config::Draft;
+use flowtoy::config::load_yaml_files;
 use flowtoy::flows::FlowStore;
-use flowtoy::output;
+use flowtoy::query;
 use flowtoy::runner::LocalRunner;
 use flowtoy::template::{BaseContext, Templates};
 use serde_json::json;
@@ -32,9 +32,9 @@ fn templates(c: &mut Criterion) {
 
 fn jmespath(c: &mut Criterion) {
     let data = json!({"users": (0..50).map(|i| json!({"name": format!("u{i}"), "age": i})).collect::<Vec<_>>()});
-    let expr = output::compile("users[?age > `25`].name").unwrap();
+    let expr = query::compile("users[?age > `25`].name").unwrap();
     c.bench_function("jmespath/filter_50_users", |b| {
-        b.iter(|| output::search(&expr, &data).unwrap())
+        b.iter(|| query::search(&expr, &data).unwrap())
     });
 }
 
@@ -59,16 +59,13 @@ fn scheduler(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("run_1000_env_steps", |b| {
         b.iter_batched(
-            || {
-                let config = Draft::load(&[file.path()]).unwrap().validate(None).unwrap();
-                LocalRunner::new(config).unwrap()
-            },
+            || LocalRunner::new(load_yaml_files(&[file.path()]).unwrap()),
             |runner| runner.run().unwrap(),
             BatchSize::PerIteration,
         )
     });
     group.bench_function("load_and_validate_1000_steps", |b| {
-        b.iter(|| Draft::load(&[file.path()]).unwrap().validate(None).unwrap())
+        b.iter(|| load_yaml_files(&[file.path()]).unwrap())
     });
     group.finish();
 }

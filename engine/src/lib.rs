@@ -4,12 +4,26 @@
 //! and *steps* that call them with inputs rendered from Jinja templates, keep
 //! outputs picked with JMESPath, and run in parallel as their dependencies allow.
 //!
-//! The data path reads straight through:
-//! files → [`config::load_yaml_files`] → [`config::Config`] (validated, templates
-//! compiled) → [`runner::LocalRunner`] → for each ready step: resolve source →
-//! render input and configuration → [`flowtoy_plugin_api::Provider::call`] on a
-//! blocking thread → extract outputs → update [`flows::FlowStore`] and
-//! [`runner::StatusStore`] → notify watchers.
+//! The data path reads straight through, one owner per hop:
+//!
+//! 1. [`loader::Loader`] — the only way in, for the CLI, [`run_flow`] and
+//!    embedders alike: reads and merges the files ([`config::RawConfig`]),
+//!    loads the plugin directories into a [`ProviderRegistry`], and validates
+//!    everything at once. Problems come back together as
+//!    [`FlowError::Config`], each a [`Problem`] with a [`ProblemKind`], file,
+//!    line and step.
+//! 2. [`config::Config`] — the validated configuration: its model, its
+//!    compiled templates and JMESPath expressions ([`query`]), its dependency
+//!    graph ([`config::Graph`]) and the registry it was checked against.
+//!    Nothing can change it, and it is the only thing a runner accepts.
+//! 3. [`runner::LocalRunner`] — schedules ready steps on `max_workers`
+//!    threads; for each step: render the input ([`input`]) and the source's
+//!    configuration ([`template`]) → [`flowtoy_plugin_api::Provider::call`] →
+//!    pick outputs ([`output`]) → [`flows::FlowStore`] and
+//!    [`runner::StatusStore`]. A failed step carries a [`StepError`] whose
+//!    [`StepErrorKind`] says what failed.
+//! 4. Watchers read the status store and its events: the status API and web
+//!    UI ([`runner_api`]), the terminal UI ([`tui`]), the CLI's progress line.
 //!
 //! ```no_run
 //! let (flows, status) = flowtoy::run_flow(&["examples/quickstart.yaml"])?;
@@ -25,7 +39,7 @@
 //! use flowtoy::{config, runner::LocalRunner, runner_api::{self, LogCapture}};
 //! use std::sync::Arc;
 //!
-//! let runner = Arc::new(LocalRunner::new(config::load_yaml_files(&["flow.yaml"])?)?);
+//! let runner = Arc::new(LocalRunner::new(config::load_yaml_files(&["flow.yaml"])?));
 //! let logs = LogCapture::new(100);
 //! let server = runner_api::serve_runner_api_in_thread(
 //!     Some(Arc::clone(&runner)), "127.0.0.1", 0, tracing::Level::INFO, Some(logs.clone()),
@@ -38,13 +52,15 @@
 //! ```
 #![deny(missing_docs)]
 
+mod builtins;
 pub mod config;
 pub mod error;
 pub mod flows;
-pub mod graph;
 pub mod input;
+pub mod loader;
 pub mod output;
 pub mod plugins;
+pub mod query;
 pub mod registry;
 pub mod runner;
 pub mod runner_api;
@@ -53,9 +69,10 @@ pub mod secrets;
 pub mod template;
 pub mod tui;
 
-pub use error::{FlowError, Problem};
+pub use error::{FlowError, Problem, ProblemKind, StepError, StepErrorKind};
 pub use flows::Flows;
 pub use flowtoy_plugin_api as plugin_api;
+pub use loader::Loader;
 pub use registry::ProviderRegistry;
 pub use runner::{LocalRunner, RunStatus, StepStatus};
 
@@ -63,7 +80,7 @@ use std::path::Path;
 
 /// Loads `paths`, runs the flow to its end, and returns its outputs and status.
 pub fn run_flow<P: AsRef<Path>>(paths: &[P]) -> Result<(Flows, RunStatus), FlowError> {
-    let runner = LocalRunner::new(config::load_yaml_files(paths)?)?;
+    let runner = LocalRunner::new(config::load_yaml_files(paths)?);
     let status = runner.run()?;
     Ok((runner.flows(), status))
 }

@@ -11,7 +11,7 @@
 //! unloaded.
 
 use crate::config::PluginsConfig;
-use crate::error::{FlowError, Problem};
+use crate::error::{Problem, ProblemKind};
 use crate::registry::{BrokenLibrary, ProviderOrigin, ProviderRegistry};
 use flowtoy_plugin_api::abi::abi_stable::library::{lib_header_from_path, LibraryError};
 use flowtoy_plugin_api::abi::abi_stable::std_types::RResult;
@@ -155,24 +155,22 @@ fn library_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// Loads every plugin library in `dirs` into `registry`.
+/// Loads every plugin library in `dirs` into `registry`; returns the
+/// problems met (the [`Loader`](crate::loader::Loader) reports them with the
+/// configuration's own).
 ///
 /// A library that cannot be used goes to `registry.broken` (and a warning);
 /// a plugin type named like a built-in or in-process one replaces it (with a
 /// warning). Two libraries providing the same type, or a directory that
 /// cannot be read, are configuration errors. The same file reached twice
-/// (the same directory named twice, a symlink) is loaded once.
-pub fn load_dirs(registry: &mut ProviderRegistry, dirs: &[PathBuf]) -> Result<(), FlowError> {
-    load_dirs_listed(registry, dirs, None)
-}
-
-/// As [`load_dirs`]; a directory of `plugins.dirs` that cannot be read is
+/// (the same directory named twice, a symlink) is loaded once. A directory
+/// of `plugins` (the configuration's `plugins.dirs`) that cannot be read is
 /// reported at the YAML file (and line) that listed it.
 pub fn load_dirs_listed(
     registry: &mut ProviderRegistry,
     dirs: &[PathBuf],
     plugins: Option<&PluginsConfig>,
-) -> Result<(), FlowError> {
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut seen_dirs = HashSet::new();
     let mut seen_files = HashSet::new();
@@ -184,11 +182,14 @@ pub fn load_dirs_listed(
         let files = match library_files(dir) {
             Ok(files) => files,
             Err(e) => {
-                let problem = Problem::new(format!(
-                    "cannot read plugin directory {}: {e}; check --plugin-dir, \
+                let problem = Problem::new(
+                    ProblemKind::Plugin,
+                    format!(
+                        "cannot read plugin directory {}: {e}; check --plugin-dir, \
                      FLOWTOY_PLUGIN_PATH and plugins.dirs",
-                    dir.display()
-                ));
+                        dir.display()
+                    ),
+                );
                 problems.push(match plugins {
                     Some(PluginsConfig {
                         dirs,
@@ -208,20 +209,16 @@ pub fn load_dirs_listed(
                 Ok(library) => add_library(registry, library, &mut problems),
                 Err(reason) => {
                     tracing::debug!("plugin library {} not loaded: {reason}", path.display());
-                    registry.warnings.push(format!(
-                        "plugin library {} was not loaded: {reason}",
-                        path.display()
+                    registry.warnings.push(Problem::warning(
+                        ProblemKind::Plugin,
+                        format!("plugin library {} was not loaded: {reason}", path.display()),
                     ));
                     registry.broken.push(BrokenLibrary { path, reason });
                 }
             }
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(FlowError::Config(problems))
-    }
+    problems
 }
 
 /// Registers the types of one library, noting replaced built-ins and
@@ -239,15 +236,21 @@ fn add_library(
         let replaced = registry.add(Arc::new(provider), origin);
         match replaced.map(|r| r.origin) {
             None => {}
-            Some(ProviderOrigin::Library(first)) => problems.push(Problem::new(format!(
-                "provider type '{name}' is provided by two plugin libraries: {} and {}; \
+            Some(ProviderOrigin::Library(first)) => problems.push(Problem::new(
+                ProblemKind::Plugin,
+                format!(
+                    "provider type '{name}' is provided by two plugin libraries: {} and {}; \
                  remove one of them from the plugin directories",
-                first.display(),
-                path.display()
-            ))),
-            Some(other) => registry.warnings.push(format!(
-                "plugin library {} replaces the {other} provider '{name}'",
-                path.display()
+                    first.display(),
+                    path.display()
+                ),
+            )),
+            Some(other) => registry.warnings.push(Problem::warning(
+                ProblemKind::Plugin,
+                format!(
+                    "plugin library {} replaces the {other} provider '{name}'",
+                    path.display()
+                ),
             )),
         }
     }
@@ -270,9 +273,11 @@ mod tests {
     #[test]
     fn a_missing_directory_is_a_configuration_error_naming_it() {
         let mut registry = ProviderRegistry::with_builtins();
-        let err = load_dirs(&mut registry, &[PathBuf::from("no/such/plugin/dir")]).unwrap_err();
-        assert!(err.is_config());
-        let text = err.to_string();
+        let problems =
+            load_dirs_listed(&mut registry, &[PathBuf::from("no/such/plugin/dir")], None);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].kind, ProblemKind::Plugin);
+        let text = problems[0].to_string();
         assert!(
             text.contains("cannot read plugin directory no/such/plugin/dir"),
             "{text}"
@@ -285,7 +290,7 @@ mod tests {
         std::fs::write(dir.path().join("fake.so"), "not a library").unwrap();
         std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
         let mut registry = ProviderRegistry::with_builtins();
-        load_dirs(&mut registry, &[dir.path().to_path_buf()]).unwrap();
+        assert!(load_dirs_listed(&mut registry, &[dir.path().to_path_buf()], None).is_empty());
         assert_eq!(registry.broken.len(), 1);
         assert_eq!(registry.broken[0].path, dir.path().join("fake.so"));
         assert!(

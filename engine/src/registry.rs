@@ -1,14 +1,17 @@
 //! The provider registry: built-in providers, plugins loaded from libraries,
 //! and providers registered in-process by an embedding program (SPEC R21, R23).
 
+use crate::error::Problem;
 use flowtoy_plugin_api::{ProviderInfo, ProviderType};
 use indexmap::IndexMap;
+use serde_json::Value;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Where a provider type comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProviderOrigin {
     /// Compiled into flowtoy.
     BuiltIn,
@@ -28,11 +31,31 @@ impl fmt::Display for ProviderOrigin {
     }
 }
 
+/// What the engine may ask of a provider type beyond creating and calling
+/// it, for each source of that type the flow names. Built-in types implement
+/// it in `builtins.rs`; a type without it shows in the template `sources`
+/// context as its definition and declares no secrets.
+pub trait SourceExtras: Send + Sync + fmt::Debug {
+    /// Secret values a source with `configuration` will read (SPEC R24),
+    /// registered before the run so they are masked everywhere.
+    fn secret_values(&self, _configuration: &Value) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// How a source with `configuration` shows in the template `sources`
+    /// context (R8); `None` shows its definition.
+    fn template_value(&self, _configuration: &Value) -> Option<Value> {
+        None
+    }
+}
+
 /// A provider type with its description and origin.
 #[derive(Clone)]
 pub struct RegisteredProvider {
     /// The factory.
     pub provider: Arc<dyn ProviderType>,
+    /// What the engine may ask of it beyond create and call.
+    pub extras: Option<Arc<dyn SourceExtras>>,
     /// Name, description, version (asked once, at registration).
     pub info: ProviderInfo,
     /// Where it comes from.
@@ -63,32 +86,15 @@ pub struct ProviderRegistry {
     types: IndexMap<String, RegisteredProvider>,
     /// Libraries that failed to load; they matter only if a needed type is missing.
     pub broken: Vec<BrokenLibrary>,
-    /// Things worth telling the user (a plugin replacing a built-in, ...).
-    pub warnings: Vec<String>,
+    /// Things worth telling the user (a library that did not load, a plugin
+    /// replacing a built-in, ...).
+    pub warnings: Vec<Problem>,
 }
 
 impl ProviderRegistry {
     /// An empty registry.
     pub fn empty() -> Self {
         Self::default()
-    }
-
-    /// A registry holding the built-in `env`, `process` and `rest` providers.
-    pub fn with_builtins() -> Self {
-        let mut r = Self::empty();
-        r.add(
-            Arc::new(flowtoy_provider_env::EnvProviderType),
-            ProviderOrigin::BuiltIn,
-        );
-        r.add(
-            Arc::new(flowtoy_provider_process::ProcessProviderType),
-            ProviderOrigin::BuiltIn,
-        );
-        r.add(
-            Arc::new(flowtoy_provider_rest::RestProviderType),
-            ProviderOrigin::BuiltIn,
-        );
-        r
     }
 
     /// Registers a provider type in-process (no shared library); it replaces a
@@ -104,12 +110,24 @@ impl ProviderRegistry {
         provider: Arc<dyn ProviderType>,
         origin: ProviderOrigin,
     ) -> Option<RegisteredProvider> {
+        self.add_with_extras(provider, origin, None)
+    }
+
+    /// Adds a provider type with its origin and [`SourceExtras`], replacing
+    /// one of the same name. Returns the entry it replaced.
+    pub fn add_with_extras(
+        &mut self,
+        provider: Arc<dyn ProviderType>,
+        origin: ProviderOrigin,
+        extras: Option<Arc<dyn SourceExtras>>,
+    ) -> Option<RegisteredProvider> {
         let info = provider.info();
         let name = info.name.clone();
         self.types.insert(
             name,
             RegisteredProvider {
                 provider,
+                extras,
                 info,
                 origin,
             },

@@ -338,9 +338,9 @@ pub fn payload_extras(payload: &Option<serde_json::Value>) -> Vec<(&'static str,
     let input = payload.as_ref().map(to_value).unwrap_or(Value::from(()));
     let json_value = to_value(&json);
     let search = move |expr: &str| -> Result<Value, Error> {
-        let compiled = crate::output::compile(expr)
+        let compiled = crate::query::compile(expr)
             .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("jmespath: {e}")))?;
-        let found = crate::output::search(&compiled, &json)
+        let found = crate::query::search(&compiled, &json)
             .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("jmespath: {e}")))?;
         Ok(to_value(&found))
     };

@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(config) => {
             // A valid configuration has a usable graph.
             let waves = config.graph().waves();
-            assert_eq!(waves.iter().map(Vec::len).sum::<usize>(), config.flow.len());
+            assert_eq!(waves.iter().map(Vec::len).sum::<usize>(), config.flow().len());
         }
         Err(e) => {
             assert!(e.is_config());

@@ -2,12 +2,12 @@
 //! `clap_complete` from the same definitions that parse the command line.
 
 use crate::cli::{Cli, CompletionsArgs};
-use crate::exit;
+use crate::error::{CliResult, OK};
 use clap::CommandFactory;
 
-/// Runs `flowtoy completions`; returns the exit code.
-pub fn run(args: CompletionsArgs) -> i32 {
+/// Runs `flowtoy completions`.
+pub fn run(args: CompletionsArgs) -> CliResult {
     let mut command = Cli::command();
     clap_complete::generate(args.shell, &mut command, "flowtoy", &mut std::io::stdout());
-    exit::OK
+    Ok(OK)
 }

@@ -4,7 +4,8 @@
 
 use super::load;
 use crate::cli::PluginArgs;
-use crate::{exit, progress};
+use crate::error::CliError;
+use crate::progress;
 use flowtoy::runner::{CancelHandle, RunStatus};
 use flowtoy::LocalRunner;
 use std::path::PathBuf;
@@ -12,14 +13,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Loads `configs` (plugins included) and makes the runner, `--max-workers`
-/// applied. Errors are printed; `Err` holds the exit code.
+/// applied.
 pub fn runner(
     configs: &[PathBuf],
     plugins: &PluginArgs,
     max_workers: Option<u64>,
-) -> Result<LocalRunner, i32> {
-    let (config, registry) = load::load(configs, plugins).map_err(|e| exit::report(&e))?;
-    let mut runner = LocalRunner::with_registry(config, registry).map_err(|e| exit::report(&e))?;
+) -> Result<LocalRunner, CliError> {
+    let mut runner = LocalRunner::new(load::load(configs, plugins)?);
     if let Some(n) = max_workers {
         runner.set_max_workers(n as usize);
     }
@@ -49,16 +49,13 @@ pub struct Finished {
 
 /// Runs `runner` to its end with progress on stderr; SIGINT and SIGTERM
 /// cancel it. The signal watcher is gone when this returns, so a server that
-/// keeps serving afterwards handles Ctrl-C itself. `Err` holds the exit code.
-pub fn run_with_progress(runner: &Arc<LocalRunner>) -> Result<Finished, i32> {
+/// keeps serving afterwards handles Ctrl-C itself.
+pub fn run_with_progress(runner: &Arc<LocalRunner>) -> Result<Finished, CliError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| {
-            eprintln!("error: cannot start the async runtime: {e}");
-            exit::HALTED
-        })?;
+        .map_err(|e| CliError::Internal(format!("cannot start the async runtime: {e}")))?;
     let terminated = Arc::new(AtomicBool::new(false));
     let status = rt.block_on(async {
         watch_signals(runner.cancel_handle(), Arc::clone(&terminated));
@@ -68,7 +65,7 @@ pub fn run_with_progress(runner: &Arc<LocalRunner>) -> Result<Finished, i32> {
         status
     });
     drop(rt);
-    let status = status.map_err(|e| exit::report(&e))?;
+    let status = status?;
     Ok(Finished {
         status,
         terminated: terminated.load(Ordering::SeqCst),

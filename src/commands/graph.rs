@@ -6,21 +6,18 @@
 
 use super::load;
 use crate::cli::{GraphArgs, GraphFormat};
-use crate::exit;
+use crate::error::{CliResult, OK};
 use flowtoy::config::Config;
 
-/// Runs `flowtoy graph`; returns the exit code.
-pub fn run(args: GraphArgs) -> i32 {
-    let (config, _registry) = match load::load(&args.configs, &args.plugins) {
-        Ok(loaded) => loaded,
-        Err(e) => return exit::report(&e),
-    };
+/// Runs `flowtoy graph`.
+pub fn run(args: GraphArgs) -> CliResult {
+    let config = load::load(&args.configs, &args.plugins)?;
     let text = match args.format {
         GraphFormat::Dot => dot(&config),
         GraphFormat::Mermaid => mermaid(&config),
     };
     print!("{text}");
-    exit::OK
+    Ok(OK)
 }
 
 /// One edge: from the dependency to the dependent, dashed when implicit only.
@@ -52,8 +49,8 @@ fn dot(config: &Config) -> String {
         "// dashed: a dependency that comes only from a template reference (flows.NAME)\n\
          digraph flow {\n  rankdir=LR;\n  node [shape=box];\n",
     );
-    for (i, step) in config.flow.iter().enumerate() {
-        let kind = &config.resolved_source(i).type_name;
+    for (step, source) in config.steps_with_sources() {
+        let kind = &source.type_name;
         out.push_str(&format!(
             "  \"{}\" [label=\"{}\\n({})\"];\n",
             dot_escape(&step.name),
@@ -64,8 +61,8 @@ fn dot(config: &Config) -> String {
     for edge in edges(config) {
         out.push_str(&format!(
             "  \"{}\" -> \"{}\"{};\n",
-            dot_escape(&config.flow[edge.from].name),
-            dot_escape(&config.flow[edge.to].name),
+            dot_escape(&config.flow()[edge.from].name),
+            dot_escape(&config.flow()[edge.to].name),
             if edge.dashed { " [style=dashed]" } else { "" }
         ));
     }
@@ -95,8 +92,8 @@ fn mermaid(config: &Config) -> String {
         "flowchart LR\n  \
          %% dashed: a dependency that comes only from a template reference (flows.NAME)\n",
     );
-    for (i, step) in config.flow.iter().enumerate() {
-        let kind = &config.resolved_source(i).type_name;
+    for (i, (step, source)) in config.steps_with_sources().enumerate() {
+        let kind = &source.type_name;
         out.push_str(&format!(
             "  s{}[\"{}<br/>({})\"]\n",
             i + 1,

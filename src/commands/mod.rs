@@ -12,9 +12,10 @@ mod validate;
 mod webui;
 
 use crate::cli::{Cli, Command};
+use crate::error::CliResult;
 
-/// Runs the chosen command; returns the process exit code.
-pub fn dispatch(cli: Cli) -> i32 {
+/// Runs the chosen command: the exit code of its work, or why it failed.
+pub fn dispatch(cli: Cli) -> CliResult {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::run(args),

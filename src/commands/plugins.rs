@@ -1,20 +1,21 @@
 //! `flowtoy plugins`: every provider type, where it comes from, its version
 //! and what it does (SPEC R18, R21).
 
-use super::load;
 use crate::cli::PluginsArgs;
-use crate::exit;
+use crate::error::{CliResult, OK};
 use flowtoy::ProviderRegistry;
 
-/// Runs `flowtoy plugins`; returns the exit code. Libraries that could not be
-/// loaded are reported on stderr (with their path and the reason).
-pub fn run(args: PluginsArgs) -> i32 {
-    let registry = match load::registry(&load::plugin_dirs(&args.plugins, &[]), None) {
-        Ok(r) => r,
-        Err(e) => return exit::report(&e),
-    };
+/// Runs `flowtoy plugins`. Libraries that could not be loaded are reported
+/// on stderr (with their path and the reason).
+pub fn run(args: PluginsArgs) -> CliResult {
+    let registry = flowtoy::loader::Loader::new()
+        .plugin_dirs(&args.plugins.plugin_dirs)
+        .registry()?;
+    for warning in &registry.warnings {
+        eprintln!("warning: {warning}");
+    }
     print!("{}", table(&registry));
-    exit::OK
+    Ok(OK)
 }
 
 /// The listing: one row per provider type, columns aligned.

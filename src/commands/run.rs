@@ -2,32 +2,27 @@
 
 use super::execute::{self, Finished};
 use crate::cli::RunArgs;
-use crate::{exit, print};
+use crate::error::{self, CliError, CliResult};
+use crate::print;
 use std::sync::Arc;
 
-/// Runs `flowtoy run`; returns the exit code.
-pub fn run(args: RunArgs) -> i32 {
-    let runner = match execute::runner(&args.configs, &args.plugins, args.max_workers) {
-        Ok(r) => Arc::new(r),
-        Err(code) => return code,
-    };
+/// Runs `flowtoy run`.
+pub fn run(args: RunArgs) -> CliResult {
+    let runner = Arc::new(execute::runner(
+        &args.configs,
+        &args.plugins,
+        args.max_workers,
+    )?);
     let server = match args.status_port {
-        Some(port) => match super::serve::start(&runner, &args.status_host, port) {
-            Ok(server) => Some(server),
-            Err(code) => return code,
-        },
+        Some(port) => Some(super::serve::start(&runner, &args.status_host, port)?),
         None => None,
     };
-    let Finished { status, terminated } = match execute::run_with_progress(&runner) {
-        Ok(finished) => finished,
-        Err(code) => return code,
-    };
+    let Finished { status, terminated } = execute::run_with_progress(&runner)?;
     let outputs = print::outputs(&runner, args.show_secrets);
     if let Some(path) = &args.output_file {
-        if let Err(e) = print::write_json_file(path, &outputs) {
-            eprintln!("error: cannot write outputs to {}: {e}", path.display());
-            return exit::HALTED;
-        }
+        print::write_json_file(path, &outputs).map_err(|e| {
+            CliError::Io(format!("cannot write outputs to {}: {e}", path.display()))
+        })?;
     }
     if !args.quiet {
         if args.json {
@@ -40,5 +35,5 @@ pub fn run(args: RunArgs) -> i32 {
     if let Some(server) = server {
         super::serve::keep_serving(server, status.outcome);
     }
-    exit::for_outcome(status.outcome, terminated)
+    Ok(error::for_outcome(status.outcome, terminated))
 }

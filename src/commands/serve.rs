@@ -4,15 +4,16 @@
 
 use super::execute::{self, Finished};
 use crate::cli::{PluginArgs, ServeArgs};
-use crate::{exit, logging, print};
+use crate::error::{self, CliError, CliResult};
+use crate::{logging, print};
 use flowtoy::runner::RunOutcome;
 use flowtoy::runner_api::{self, ApiServer};
 use flowtoy::LocalRunner;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Runs `flowtoy serve`; returns the exit code.
-pub fn run(args: ServeArgs) -> i32 {
+/// Runs `flowtoy serve`.
+pub fn run(args: ServeArgs) -> CliResult {
     serve_flow(
         &args.configs,
         &args.plugins,
@@ -23,8 +24,8 @@ pub fn run(args: ServeArgs) -> i32 {
 }
 
 /// Starts the status API and web UI for `runner` on `host:port`, telling
-/// the user where; on failure prints why and returns the exit code.
-pub fn start(runner: &Arc<LocalRunner>, host: &str, port: u16) -> Result<ApiServer, i32> {
+/// the user where.
+pub fn start(runner: &Arc<LocalRunner>, host: &str, port: u16) -> Result<ApiServer, CliError> {
     let level = tracing::Level::WARN;
     match runner_api::serve_runner_api_in_thread(
         Some(Arc::clone(runner)),
@@ -40,10 +41,7 @@ pub fn start(runner: &Arc<LocalRunner>, host: &str, port: u16) -> Result<ApiServ
             );
             Ok(server)
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Err(exit::USAGE)
-        }
+        Err(e) => Err(CliError::Address(e.to_string())),
     }
 }
 
@@ -100,20 +98,11 @@ pub fn serve_flow(
     max_workers: Option<u64>,
     host: &str,
     port: u16,
-) -> i32 {
-    let runner = match execute::runner(configs, plugins, max_workers) {
-        Ok(r) => Arc::new(r),
-        Err(code) => return code,
-    };
-    let server = match start(&runner, host, port) {
-        Ok(server) => server,
-        Err(code) => return code,
-    };
-    let Finished { status, terminated } = match execute::run_with_progress(&runner) {
-        Ok(finished) => finished,
-        Err(code) => return code,
-    };
+) -> CliResult {
+    let runner = Arc::new(execute::runner(configs, plugins, max_workers)?);
+    let server = start(&runner, host, port)?;
+    let Finished { status, terminated } = execute::run_with_progress(&runner)?;
     print::summary(&status);
     keep_serving(server, status.outcome);
-    exit::for_outcome(status.outcome, terminated)
+    Ok(error::for_outcome(status.outcome, terminated))
 }

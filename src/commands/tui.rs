@@ -11,45 +11,44 @@
 //! ended and stopped it).
 
 use crate::cli::{GlobalArgs, TuiArgs};
-use crate::{exit, logging, print};
+use crate::error::{self, CliError, CliResult, OK};
+use crate::{logging, print};
 use flowtoy::runner_api::{self, LogCapture};
 use flowtoy::tui::{Ended, HttpSource, Tui};
 use std::io::IsTerminal;
 use std::sync::Arc;
 
-/// Runs `flowtoy tui`; returns the exit code.
-pub fn run(args: TuiArgs, global: &GlobalArgs) -> i32 {
+/// Runs `flowtoy tui`.
+pub fn run(args: TuiArgs, global: &GlobalArgs) -> CliResult {
     let status_url = args.status_url.clone().filter(|url| {
         // RUNNER_STATUS_URL is only a fallback: CONFIG files win over it.
         args.configs.is_empty() || given_on_command_line() || !from_env(url)
     });
     match (args.configs.is_empty(), status_url) {
-        (false, Some(_)) => {
-            eprintln!(
-                "error: give either CONFIG files (run a flow here) or --status-url (watch a remote runner), not both"
-            );
-            exit::USAGE
-        }
-        (true, None) => {
-            eprintln!(
-                "error: give CONFIG files to run a flow here, or --status-url URL (or RUNNER_STATUS_URL) to watch a remote runner\n\n  flowtoy tui examples/quickstart.yaml --show-logs\n  flowtoy tui --status-url http://127.0.0.1:8000"
-            );
-            exit::USAGE
-        }
+        (false, Some(_)) => Err(CliError::Usage(
+            "give either CONFIG files (run a flow here) or --status-url (watch a remote runner), not both".into(),
+        )),
+        (true, None) => Err(CliError::Usage(
+            "give CONFIG files to run a flow here, or --status-url URL (or RUNNER_STATUS_URL) to watch a remote runner\n\n  flowtoy tui examples/quickstart.yaml --show-logs\n  flowtoy tui --status-url http://127.0.0.1:8000".into(),
+        )),
         (true, Some(url)) => remote(&url, args.show_logs),
         (false, None) => all_in_one(args, global),
     }
 }
 
-/// Says so and returns the exit code when stdout is not a terminal.
-fn no_terminal() -> Option<i32> {
+/// A usage error when stdout is not a terminal.
+fn need_terminal() -> Result<(), CliError> {
     if std::io::stdout().is_terminal() {
-        return None;
+        return Ok(());
     }
-    eprintln!(
-        "error: flowtoy tui needs a terminal, and stdout is not one; use `flowtoy run` (or `flowtoy webui`) instead"
-    );
-    Some(exit::USAGE)
+    Err(CliError::Usage(
+        "flowtoy tui needs a terminal, and stdout is not one; use `flowtoy run` (or `flowtoy webui`) instead".into(),
+    ))
+}
+
+/// The terminal UI failed.
+fn ui_failed(e: impl std::fmt::Display) -> CliError {
+    CliError::Io(format!("the terminal UI failed: {e}"))
 }
 
 fn given_on_command_line() -> bool {
@@ -61,29 +60,16 @@ fn from_env(url: &str) -> bool {
 }
 
 /// Watches the runner at `url`.
-fn remote(url: &str, show_logs: bool) -> i32 {
+fn remote(url: &str, show_logs: bool) -> CliResult {
     if show_logs {
         eprintln!(
             "warning: --show-logs shows the logs of a flow run here; with --status-url there are none, going on without the logs panel"
         );
     }
-    let source = match HttpSource::new(url) {
-        Ok(source) => source,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    if let Some(code) = no_terminal() {
-        return code;
-    }
-    match Tui::new(source).run() {
-        Ok(ended) => signal_exit(&ended).unwrap_or(exit::OK),
-        Err(e) => {
-            eprintln!("error: the terminal UI failed: {e}");
-            exit::HALTED
-        }
-    }
+    let source = HttpSource::new(url).map_err(CliError::Usage)?;
+    need_terminal()?;
+    let ended = Tui::new(source).run().map_err(ui_failed)?;
+    Ok(signal_exit(&ended).unwrap_or(OK))
 }
 
 /// The exit code for a TUI ended by a signal (128 + its number).
@@ -92,53 +78,31 @@ fn signal_exit(ended: &Ended) -> Option<i32> {
 }
 
 /// Runs the flow here, serves its status API on a free port, watches it.
-fn all_in_one(args: TuiArgs, global: &GlobalArgs) -> i32 {
-    let runner = match super::execute::runner(&args.configs, &args.plugins, args.max_workers) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-
-    if let Some(code) = no_terminal() {
-        return code;
-    }
+fn all_in_one(args: TuiArgs, global: &GlobalArgs) -> CliResult {
+    let runner = super::execute::runner(&args.configs, &args.plugins, args.max_workers)?;
+    need_terminal()?;
     let runner = Arc::new(runner);
     // Log lines must not reach the terminal the UI draws on: with
     // --show-logs they go to the logs panel, otherwise nowhere.
     let capture = args.show_logs.then(|| LogCapture::new(100));
     let level = log_level(global, args.show_logs);
-    let server = match runner_api::serve_runner_api_in_thread(
+    let server = runner_api::serve_runner_api_in_thread(
         Some(Arc::clone(&runner)),
         "127.0.0.1",
         0,
         level,
         capture.clone(),
-    ) {
-        Ok(server) => server,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::HALTED;
-        }
-    };
-    let source = match HttpSource::new(&server.url()) {
-        Ok(source) => source,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::HALTED;
-        }
-    };
+    )
+    .map_err(|e| CliError::Address(e.to_string()))?;
+    let source = HttpSource::new(&server.url()).map_err(CliError::Internal)?;
     let run_thread = {
         let runner = Arc::clone(&runner);
         std::thread::Builder::new()
             .name("flowtoy-run".into())
             .spawn(move || runner.run())
     };
-    let run_thread = match run_thread {
-        Ok(thread) => thread,
-        Err(e) => {
-            eprintln!("error: cannot start the run: {e}");
-            return exit::HALTED;
-        }
-    };
+    let run_thread =
+        run_thread.map_err(|e| CliError::Internal(format!("cannot start the run: {e}")))?;
     let mut tui = Tui::new(source);
     if let Some(capture) = capture {
         tui = tui.logs(move || capture.records());
@@ -148,25 +112,13 @@ fn all_in_one(args: TuiArgs, global: &GlobalArgs) -> i32 {
         eprintln!("flowtoy: left the UI before the run ended; stopping running steps");
         runner.cancel_handle().cancel();
     }
-    let status = match run_thread.join() {
-        Ok(Ok(status)) => status,
-        Ok(Err(e)) => return exit::report(&e),
-        Err(_) => {
-            eprintln!("error: the run panicked");
-            return exit::HALTED;
-        }
-    };
+    let status = run_thread
+        .join()
+        .map_err(|_| CliError::Internal("the run panicked".into()))??;
     server.shutdown();
     print::summary(&status);
-    match ended {
-        Ok(ended) => {
-            signal_exit(&ended).unwrap_or_else(|| exit::for_outcome(status.outcome, false))
-        }
-        Err(e) => {
-            eprintln!("error: the terminal UI failed: {e}");
-            exit::HALTED
-        }
-    }
+    let ended = ended.map_err(ui_failed)?;
+    Ok(signal_exit(&ended).unwrap_or_else(|| error::for_outcome(status.outcome, false)))
 }
 
 /// The level of the log lines captured for the logs panel: `-v` and

@@ -25,33 +25,29 @@
 
 use super::load;
 use crate::cli::ValidateArgs;
-use crate::exit;
-use flowtoy::config::{Config, OnError};
-use flowtoy::{FlowError, ProviderRegistry};
+use crate::error::{CliResult, OK};
+use flowtoy::config::Config;
+use flowtoy::FlowError;
 use serde::Serialize;
 use serde_json::json;
 
-/// Runs `flowtoy validate`; returns the exit code.
-pub fn run(args: ValidateArgs) -> i32 {
+/// Runs `flowtoy validate`.
+pub fn run(args: ValidateArgs) -> CliResult {
     match load::load(&args.configs, &args.plugins) {
-        Ok((config, registry)) => {
-            let report = report(&config, &registry);
+        Ok(config) => {
+            let report = report(&config);
             if args.json {
                 print_json(&report);
             } else {
                 print!("{}", human(&report));
             }
-            drop(report);
-            // The process ends now: freeing a large flow's values one by one
-            // would only make it end later.
-            std::mem::forget(config);
-            exit::OK
+            Ok(OK)
         }
         Err(err) => {
             if args.json {
                 print_json(&errors_json(&err));
             }
-            exit::report(&err)
+            Err(err.into())
         }
     }
 }
@@ -64,7 +60,7 @@ struct Report<'a> {
     files: Vec<String>,
     steps: usize,
     waves: Vec<Vec<StepReport<'a>>>,
-    warnings: Vec<&'a str>,
+    warnings: Vec<String>,
 }
 
 /// One step of a wave.
@@ -86,21 +82,22 @@ struct Dependency<'a> {
 }
 
 /// The report of a valid configuration.
-fn report<'a>(config: &'a Config, registry: &'a ProviderRegistry) -> Report<'a> {
+fn report(config: &Config) -> Report<'_> {
     let graph = config.graph();
+    let steps: Vec<_> = config.steps_with_sources().collect();
     let waves = graph
         .waves()
         .iter()
         .map(|wave| {
             wave.iter()
                 .map(|&i| StepReport {
-                    name: &config.flow[i].name,
-                    kind: &config.resolved_source(i).type_name,
-                    on_error: on_error(config, i).as_str(),
+                    name: &steps[i].0.name,
+                    kind: &steps[i].1.type_name,
+                    on_error: config.policy(i).as_str(),
                     depends_on: graph.deps[i]
                         .iter()
                         .map(|(j, kind)| Dependency {
-                            step: &config.flow[*j].name,
+                            step: &steps[*j].0.name,
                             explicit: kind.explicit,
                             implicit: kind.implicit,
                         })
@@ -112,33 +109,20 @@ fn report<'a>(config: &'a Config, registry: &'a ProviderRegistry) -> Report<'a> 
     Report {
         valid: true,
         files: config
-            .files
+            .files()
             .iter()
             .map(|f| f.display().to_string())
             .collect(),
-        steps: config.flow.len(),
+        steps: steps.len(),
         waves,
-        warnings: registry
-            .warnings
-            .iter()
-            .chain(&config.warnings)
-            .map(String::as_str)
-            .collect(),
+        warnings: config.warnings().map(ToString::to_string).collect(),
     }
-}
-
-/// The policy that applies to step `i`: its own, the runner's, or `fail`.
-fn on_error(config: &Config, i: usize) -> OnError {
-    config.flow[i]
-        .on_error
-        .or(config.runner.on_error)
-        .unwrap_or(OnError::Fail)
 }
 
 /// The JSON report of an invalid configuration.
 fn errors_json(err: &FlowError) -> serde_json::Value {
     let errors: Vec<String> = match err {
-        FlowError::Config(problems) => problems.iter().map(ToString::to_string).collect(),
+        FlowError::Config(_) => err.errors().map(ToString::to_string).collect(),
         other => vec![other.to_string()],
     };
     json!({ "valid": false, "errors": errors })

@@ -3,25 +3,21 @@
 
 use super::serve;
 use crate::cli::WebuiArgs;
-use crate::{exit, logging};
+use crate::error::{CliError, CliResult, OK};
+use crate::logging;
 use flowtoy::runner_api::{self, ApiSource, RelayClient, StatusUrl};
 
-/// Runs `flowtoy webui`; returns the exit code.
-pub fn run(args: WebuiArgs) -> i32 {
+/// Runs `flowtoy webui`.
+pub fn run(args: WebuiArgs) -> CliResult {
     match (args.configs.is_empty(), &args.status_url) {
-        (false, Some(_)) => {
-            eprintln!(
-                "error: give either CONFIG files (run a flow here) or --status-url (watch a remote runner), not both"
-            );
-            exit::USAGE
-        }
-        (true, None) => {
-            eprintln!(
-                "error: give CONFIG files to run a flow here, or --status-url URL to watch a remote runner\n\n\
-                 Examples:\n  flowtoy webui examples/quickstart.yaml\n  flowtoy webui --status-url http://127.0.0.1:8000"
-            );
-            exit::USAGE
-        }
+        (false, Some(_)) => Err(CliError::Usage(
+            "give either CONFIG files (run a flow here) or --status-url (watch a remote runner), not both".into(),
+        )),
+        (true, None) => Err(CliError::Usage(
+            "give CONFIG files to run a flow here, or --status-url URL to watch a remote runner\n\n\
+             Examples:\n  flowtoy webui examples/quickstart.yaml\n  flowtoy webui --status-url http://127.0.0.1:8000"
+                .into(),
+        )),
         (false, None) => serve::serve_flow(
             &args.configs,
             &args.plugins,
@@ -34,34 +30,17 @@ pub fn run(args: WebuiArgs) -> i32 {
 }
 
 /// Serves the web UI and API by relaying the runner at `url` until Ctrl-C.
-fn relay(url: &str, host: &str, port: u16) -> i32 {
-    let target = match StatusUrl::parse(url) {
-        Ok(target) => target,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    let client = match RelayClient::new(target.clone()) {
-        Ok(client) => client,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::HALTED;
-        }
-    };
-    let server = match runner_api::serve_api_in_thread(
+fn relay(url: &str, host: &str, port: u16) -> CliResult {
+    let target = StatusUrl::parse(url).map_err(CliError::Usage)?;
+    let client = RelayClient::new(target.clone()).map_err(CliError::Internal)?;
+    let server = runner_api::serve_api_in_thread(
         ApiSource::Relay(client),
         host,
         port,
         tracing::Level::WARN,
         Some(logging::capture()),
-    ) {
-        Ok(server) => server,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
+    )
+    .map_err(|e| CliError::Address(e.to_string()))?;
     eprintln!(
         "flowtoy: web UI at {}/ relaying the runner at {} (Ctrl-C to stop)",
         server.url(),
@@ -69,5 +48,5 @@ fn relay(url: &str, host: &str, port: u16) -> i32 {
     );
     serve::wait_for_stop();
     server.shutdown();
-    exit::OK
+    Ok(OK)
 }

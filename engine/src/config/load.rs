@@ -5,7 +5,7 @@
 
 use super::model::{ModelBuilder, Origins, ReadSteps};
 use super::yaml::{self, Lines, Read};
-use crate::error::Problem;
+use crate::error::{Problem, ProblemKind};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -25,7 +25,7 @@ pub struct LoadedFile {
 
 /// Reads and parses one file. Problems name the file (and line for syntax errors).
 pub fn read_file(path: &Path) -> Result<LoadedFile, Problem> {
-    let at = |msg: String| Problem::new(msg).in_file(Some(path.to_path_buf()));
+    let at = |msg: String| Problem::new(ProblemKind::Read, msg).in_file(Some(path.to_path_buf()));
     if path.is_dir() {
         return Err(at("is a directory, not a YAML file".into()));
     }
@@ -44,7 +44,7 @@ pub fn read_file(path: &Path) -> Result<LoadedFile, Problem> {
 
 /// Parses `text` as the content of the file `path` (which is not read).
 pub fn from_text(path: &Path, text: &str) -> Result<LoadedFile, Problem> {
-    let at = |msg: String| Problem::new(msg).in_file(Some(path.to_path_buf()));
+    let at = |msg: String| Problem::new(ProblemKind::Syntax, msg).in_file(Some(path.to_path_buf()));
     // Each step is read as soon as its item is parsed; the item's value is
     // dropped at once instead of being kept for the whole file.
     let origins = Origins {

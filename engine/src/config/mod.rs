@@ -3,15 +3,17 @@
 //!
 //! ```no_run
 //! let config = flowtoy::config::load_yaml_files(&["base.yaml", "override.yaml"])?;
-//! println!("{} steps", config.flow.len());
+//! println!("{} steps", config.flow().len());
 //! # Ok::<(), flowtoy::FlowError>(())
 //! ```
 
+mod graph;
 mod load;
 mod model;
 mod validate;
 mod yaml;
 
+pub use graph::{EdgeKind, Graph};
 pub use load::{deep_merge, parse_yaml, LoadedFile};
 pub use model::{
     InputSpec, OnError, OutputKind, OutputSpec, PluginsConfig, RunnerConfig, SourceDef, SourceRef,
@@ -20,7 +22,7 @@ pub use model::{
 pub use validate::Compiled;
 pub use yaml::Lines;
 
-use crate::error::{FlowError, Problem};
+use crate::error::{FlowError, Problem, ProblemKind};
 use crate::registry::ProviderRegistry;
 use indexmap::IndexMap;
 use model::{ModelBuilder, Origins};
@@ -28,60 +30,121 @@ use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// A loaded, merged and validated configuration.
+/// The parts of a configuration as read: the typed model before validation.
+#[derive(Debug, Clone)]
+struct Model {
+    sources: IndexMap<String, SourceDef>,
+    flow: Vec<StepDef>,
+    runner: RunnerConfig,
+    plugins: PluginsConfig,
+    files: Vec<PathBuf>,
+    warnings: Vec<Problem>,
+}
+
+/// A validated configuration: read, merged, checked against the provider
+/// types of its registry, templates and expressions compiled, dependency
+/// graph built. Only [`RawConfig::compile`] (through the
+/// [`Loader`](crate::loader::Loader)) makes one, and nothing can change it
+/// afterwards, so it always agrees with its graph. It is what a
+/// [`LocalRunner`](crate::runner::LocalRunner) runs.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Named provider configurations.
-    pub sources: IndexMap<String, SourceDef>,
-    /// The steps, in file order.
-    pub flow: Vec<StepDef>,
-    /// The `runner` section.
-    pub runner: RunnerConfig,
-    /// The `plugins` section.
-    pub plugins: PluginsConfig,
-    /// The files it was merged from, in order.
-    pub files: Vec<PathBuf>,
-    /// Non-fatal findings (unknown keys, ...).
-    pub warnings: Vec<String>,
-    /// Templates, JMESPath expressions, resolved sources and the graph.
-    pub(crate) compiled: Arc<Compiled>,
+    model: Arc<Model>,
+    compiled: Arc<Compiled>,
+    registry: Arc<ProviderRegistry>,
 }
 
 impl Config {
+    /// Named provider configurations.
+    pub fn sources(&self) -> &IndexMap<String, SourceDef> {
+        &self.model.sources
+    }
+
+    /// The steps, in file order.
+    pub fn flow(&self) -> &[StepDef] {
+        &self.model.flow
+    }
+
+    /// The `runner` section.
+    pub fn runner(&self) -> &RunnerConfig {
+        &self.model.runner
+    }
+
+    /// The `plugins` section.
+    pub fn plugins(&self) -> &PluginsConfig {
+        &self.model.plugins
+    }
+
+    /// The files it was merged from, in order.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.model.files
+    }
+
+    /// Non-fatal findings (unknown keys, plugin libraries that did not load,
+    /// ...), each with where it is.
+    pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
+        self.model.warnings.iter().chain(&self.registry.warnings)
+    }
+
+    /// The provider types it was checked against, and will run with.
+    pub fn registry(&self) -> &ProviderRegistry {
+        &self.registry
+    }
+
     /// The dependency graph (steps by index in file order).
-    pub fn graph(&self) -> &crate::graph::Graph {
+    pub fn graph(&self) -> &Graph {
         &self.compiled.graph
     }
 
-    /// The source a step calls, after resolving names and overrides (R5),
-    /// before its templates are rendered.
-    pub fn resolved_source(&self, step: usize) -> &SourceDef {
-        &self.compiled.resolved[step]
+    /// What validation compiled.
+    pub(crate) fn compiled(&self) -> &Compiled {
+        &self.compiled
     }
 
-    /// The index of the step called `name`.
-    pub fn step_index(&self, name: &str) -> Option<usize> {
-        self.flow.iter().position(|s| s.name == name)
+    /// The source step `step` calls, after resolving names and overrides
+    /// (R5), before its templates are rendered. `None` for an index past the
+    /// last step.
+    pub fn resolved_source(&self, step: usize) -> Option<&SourceDef> {
+        self.compiled.resolved.get(step).map(Arc::as_ref)
+    }
+
+    /// Each step with its resolved source, in file order.
+    pub fn steps_with_sources(&self) -> impl Iterator<Item = (&StepDef, &SourceDef)> {
+        self.model
+            .flow
+            .iter()
+            .zip(self.compiled.resolved.iter().map(Arc::as_ref))
+    }
+
+    /// The failure policy of step `step` (R4: its own, else the runner's,
+    /// else `fail`).
+    pub fn policy(&self, step: usize) -> OnError {
+        self.model
+            .flow
+            .get(step)
+            .and_then(|s| s.on_error)
+            .or(self.model.runner.on_error)
+            .unwrap_or(OnError::Fail)
     }
 }
 
-/// A configuration that has been read and merged but not validated yet: the
-/// step between the files and a [`Config`]. Its plugin directories can be
-/// loaded before validation, so unknown provider types are reported together
-/// with every other problem.
+/// A configuration that has been read and merged but not validated: the step
+/// between the files and a [`Config`]. It cannot run; [`RawConfig::compile`]
+/// (or a [`Loader`](crate::loader::Loader), which loads its plugin
+/// directories first) turns it into a [`Config`] or reports every problem.
 #[derive(Debug)]
-pub struct Draft {
-    /// The model as read (not validated).
-    pub config: Config,
+pub struct RawConfig {
+    model: Model,
     problems: Vec<Problem>,
 }
 
-impl Draft {
+impl RawConfig {
     /// Reads and merges `paths` left to right. Unreadable files and YAML
     /// syntax errors of every file are reported together.
-    pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<Draft, FlowError> {
+    pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<RawConfig, FlowError> {
         if paths.is_empty() {
             return Err(FlowError::config(Problem::new(
+                ProblemKind::Read,
                 "no configuration file given: name one or more YAML files",
             )));
         }
@@ -96,18 +159,18 @@ impl Draft {
         if !problems.is_empty() {
             return Err(FlowError::Config(problems));
         }
-        Ok(Draft::from_files(files))
+        Ok(RawConfig::from_files(files))
     }
 
     /// Reads `text` as if it were the content of a file called `name` (used
     /// in problems); nothing is read from disk. For embedding and fuzzing.
-    pub fn from_text(name: &str, text: &str) -> Result<Draft, FlowError> {
+    pub fn from_text(name: &str, text: &str) -> Result<RawConfig, FlowError> {
         let file = load::from_text(Path::new(name), text).map_err(FlowError::config)?;
-        Ok(Draft::from_files(vec![file]))
+        Ok(RawConfig::from_files(vec![file]))
     }
 
     /// Merges files already read, left to right.
-    fn from_files(files: Vec<LoadedFile>) -> Draft {
+    fn from_files(files: Vec<LoadedFile>) -> RawConfig {
         let mut origins = Origins::default();
         let mut read_steps = None;
         let mut merged = Value::Object(Map::new());
@@ -133,7 +196,7 @@ impl Draft {
         };
         let mut builder = ModelBuilder::new(&origins);
         builder.check_top_level(&root);
-        let config = Config {
+        let model = Model {
             sources: builder.sources(root.get("sources")),
             flow: match read_steps {
                 Some(read) => builder.flow_read(root.get("flow"), read),
@@ -143,33 +206,60 @@ impl Draft {
             plugins: builder.plugins(root.get("plugins")),
             files: paths,
             warnings: std::mem::take(&mut builder.warnings),
-            compiled: Arc::new(Compiled::default()),
         };
-        Draft {
-            config,
+        RawConfig {
+            model,
             problems: builder.problems,
         }
     }
 
-    /// Checks everything that can be checked without running a step and
-    /// compiles templates and expressions. With a registry, provider types are
-    /// checked too. Every problem is reported at once.
-    pub fn validate(self, registry: Option<&ProviderRegistry>) -> Result<Config, FlowError> {
-        let Draft {
-            mut config,
+    /// The `plugins` section as read (its directories are loaded before
+    /// validation, so unknown provider types are reported with the rest).
+    pub fn plugins(&self) -> &PluginsConfig {
+        &self.model.plugins
+    }
+
+    /// The steps as read.
+    pub fn flow(&self) -> &[StepDef] {
+        &self.model.flow
+    }
+
+    /// Warnings found while reading.
+    pub fn warnings(&self) -> &[Problem] {
+        &self.model.warnings
+    }
+
+    /// Checks everything that can be checked without running a step against
+    /// the provider types of `registry`, and compiles templates and
+    /// expressions. Every problem is reported at once, together with those
+    /// found while reading and `more` (e.g. plugin directories that cannot be
+    /// read).
+    pub fn compile(
+        self,
+        registry: ProviderRegistry,
+        mut more: Vec<Problem>,
+    ) -> Result<Config, FlowError> {
+        let RawConfig {
+            model,
             mut problems,
         } = self;
-        match validate::compile(&config, registry) {
+        problems.append(&mut more);
+        match validate::compile(&model, &registry) {
             Ok(compiled) if problems.is_empty() => {
-                config.compiled = Arc::new(compiled);
-                Ok(config)
+                return Ok(Config {
+                    model: Arc::new(model),
+                    compiled: Arc::new(compiled),
+                    registry: Arc::new(registry),
+                })
             }
-            Ok(_) => Err(FlowError::Config(problems)),
-            Err(more) => {
-                problems.extend(more);
-                Err(FlowError::Config(problems))
-            }
+            Ok(_) => {}
+            Err(more) => problems.extend(more),
         }
+        // Warnings travel with the errors: an unknown key is often the
+        // reason for an error.
+        problems.extend(model.warnings);
+        problems.extend(registry.warnings);
+        Err(FlowError::Config(problems))
     }
 }
 
@@ -186,22 +276,24 @@ pub fn read_yaml_streaming(text: &str) -> Option<Value> {
 }
 
 /// Loads and validates a configuration given as YAML text; `name` stands for
-/// the file in problems. Provider types are not checked (as in
-/// [`load_yaml_files`]).
+/// the file in problems. Provider types are checked against the built-ins
+/// and the plugins of `FLOWTOY_PLUGIN_PATH` and `plugins.dirs` (see
+/// [`Loader`](crate::loader::Loader)).
 ///
 /// ```
 /// let config = flowtoy::config::load_yaml_str("f.yaml", "flow:\n  - {name: a, source: env}\n")?;
-/// assert_eq!(config.flow[0].name, "a");
+/// assert_eq!(config.flow()[0].name, "a");
 /// # Ok::<(), flowtoy::FlowError>(())
 /// ```
 pub fn load_yaml_str(name: &str, text: &str) -> Result<Config, FlowError> {
-    Draft::from_text(name, text)?.validate(None)
+    crate::loader::Loader::new().load_str(name, text)
 }
 
-/// Loads, merges (later files win) and validates configuration files. Provider
-/// types are checked when a runner is made, against its registry.
+/// Loads, merges (later files win) and validates configuration files, with
+/// the built-in providers and the plugins of `FLOWTOY_PLUGIN_PATH` and
+/// `plugins.dirs` (see [`Loader`](crate::loader::Loader)).
 pub fn load_yaml_files<P: AsRef<Path>>(paths: &[P]) -> Result<Config, FlowError> {
-    Draft::load(paths)?.validate(None)
+    crate::loader::Loader::new().load(paths)
 }
 
 #[cfg(test)]
@@ -226,29 +318,29 @@ flow:
         // A tag sends the file through serde_yaml, so its steps are read from
         // the merged value afterwards; without it they are read as parsed.
         let tagged = FLOW.replace("name: b", "name: !!str b");
-        let streamed = Draft::from_text("f.yaml", FLOW).unwrap();
-        let merged = Draft::from_text("f.yaml", &tagged).unwrap();
-        assert_eq!(streamed.config.flow, merged.config.flow);
+        let streamed = RawConfig::from_text("f.yaml", FLOW).unwrap();
+        let merged = RawConfig::from_text("f.yaml", &tagged).unwrap();
+        assert_eq!(streamed.model.flow, merged.model.flow);
         assert_eq!(streamed.problems, merged.problems);
-        assert_eq!(streamed.config.warnings, merged.config.warnings);
-        assert_eq!(streamed.config.flow.len(), 2);
-        assert_eq!(streamed.config.flow[1].line, Some(8));
+        assert_eq!(streamed.model.warnings, merged.model.warnings);
+        assert_eq!(streamed.model.flow.len(), 2);
+        assert_eq!(streamed.model.flow[1].line, Some(8));
         assert_eq!(streamed.problems.len(), 1, "{:?}", streamed.problems);
         assert_eq!(streamed.problems[0].line, Some(7));
-        assert_eq!(streamed.config.warnings.len(), 1);
+        assert_eq!(streamed.model.warnings.len(), 1);
     }
 
     #[test]
     fn a_flow_that_is_an_alias_keeps_its_steps() {
         let text = "shared: &steps\n  - {name: a, source: env}\n  - {name: b, source: env}\nflow: *steps\n";
-        let draft = Draft::from_text("f.yaml", text).unwrap();
-        let names: Vec<&str> = draft.config.flow.iter().map(|s| s.name.as_str()).collect();
+        let draft = RawConfig::from_text("f.yaml", text).unwrap();
+        let names: Vec<&str> = draft.model.flow.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["a", "b"]);
         // Items that are aliases are read like any other item.
         let text = "base: &a {name: a, source: env}\nflow:\n  - *a\n  - {name: b, source: env}\n";
-        let draft = Draft::from_text("f.yaml", text).unwrap();
-        assert_eq!(draft.config.flow.len(), 2);
-        assert_eq!(draft.config.flow[0].name, "a");
+        let draft = RawConfig::from_text("f.yaml", text).unwrap();
+        assert_eq!(draft.model.flow.len(), 2);
+        assert_eq!(draft.model.flow[0].name, "a");
     }
 
     #[test]
@@ -258,12 +350,12 @@ flow:
         let second = dir.path().join("second.yaml");
         std::fs::write(&first, FLOW).unwrap();
         std::fs::write(&second, "flow:\n  - {name: c, source: home}\n").unwrap();
-        let draft = Draft::load(&[&first, &second]).unwrap();
-        let names: Vec<&str> = draft.config.flow.iter().map(|s| s.name.as_str()).collect();
+        let draft = RawConfig::load(&[&first, &second]).unwrap();
+        let names: Vec<&str> = draft.model.flow.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["c"]);
-        assert_eq!(draft.config.flow[0].file.as_deref(), Some(second.as_path()));
+        assert_eq!(draft.model.flow[0].file.as_deref(), Some(second.as_path()));
         assert!(draft.problems.is_empty(), "{:?}", draft.problems);
-        let draft = Draft::load(&[&second, &first]).unwrap();
-        assert_eq!(draft.config.flow.len(), 2);
+        let draft = RawConfig::load(&[&second, &first]).unwrap();
+        assert_eq!(draft.model.flow.len(), 2);
     }
 }

@@ -3,7 +3,7 @@
 
 use super::yaml::Lines;
 use crate::config::load::kind_of;
-use crate::error::Problem;
+use crate::error::{Problem, ProblemKind};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -132,7 +132,7 @@ pub struct StepDef {
 impl StepDef {
     /// A problem located at this step.
     pub fn problem(&self, message: impl Into<String>) -> Problem {
-        Problem::new(message)
+        Problem::new(ProblemKind::Shape, message)
             .in_file(self.file.clone())
             .at_line(self.line)
             .for_step(&self.name)
@@ -196,7 +196,7 @@ pub struct ReadSteps {
     /// Problems found in them.
     pub problems: Vec<Problem>,
     /// Unknown fields and similar.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Problem>,
 }
 
 /// Builds the typed parts from the merged value, pushing every problem found.
@@ -204,7 +204,7 @@ pub struct ModelBuilder<'a> {
     /// Collected problems.
     pub problems: Vec<Problem>,
     /// Unknown top-level keys and similar.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Problem>,
     origins: &'a Origins,
 }
 
@@ -230,10 +230,12 @@ impl<'a> ModelBuilder<'a> {
     /// A problem at `place` (file and line), or in the flow's file.
     fn located(&self, place: Option<&(PathBuf, usize)>, message: String) -> Problem {
         match place {
-            Some((file, line)) => Problem::new(message)
+            Some((file, line)) => Problem::new(ProblemKind::Shape, message)
                 .in_file(Some(file.clone()))
                 .at_line(Some(*line)),
-            None => Problem::new(message).in_file(self.origins.flow_file.clone()),
+            None => {
+                Problem::new(ProblemKind::Shape, message).in_file(self.origins.flow_file.clone())
+            }
         }
     }
 
@@ -246,9 +248,14 @@ impl<'a> ModelBuilder<'a> {
                     .find(|k| similar(k, key))
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
-                self.warnings.push(format!(
-                    "unknown top-level key `{key}` is ignored{hint}; known keys: sources, flow, runner, plugins"
-                ));
+                let warning = self.located(
+                    self.origins.top.get(key),
+                    format!(
+                        "unknown top-level key `{key}` is ignored{hint}; known keys: sources, flow, runner, plugins"
+                    ),
+                );
+                self.warnings
+                    .push(warning.of_kind(ProblemKind::UnknownKey).as_warning());
             }
         }
     }
@@ -467,11 +474,14 @@ impl<'a> ModelBuilder<'a> {
         let file = self.origins.flow_file.clone();
         let Some(m) = item.as_object() else {
             self.problems.push(
-                Problem::new(format!(
-                    "flow entry #{} must be a mapping with name and source, not {}",
-                    index + 1,
-                    kind_of(item)
-                ))
+                Problem::new(
+                    ProblemKind::Shape,
+                    format!(
+                        "flow entry #{} must be a mapping with name and source, not {}",
+                        index + 1,
+                        kind_of(item)
+                    ),
+                )
                 .in_file(file)
                 .at_line(line),
             );
@@ -487,10 +497,13 @@ impl<'a> ModelBuilder<'a> {
                     Some(v) => format!("has a `name` that is {}, not a string", kind_of(v)),
                 };
                 self.problems.push(
-                    Problem::new(format!(
-                        "flow entry #{} {what} (every step needs a unique name)",
-                        index + 1
-                    ))
+                    Problem::new(
+                        ProblemKind::Shape,
+                        format!(
+                            "flow entry #{} {what} (every step needs a unique name)",
+                            index + 1
+                        ),
+                    )
                     .in_file(file)
                     .at_line(line),
                 );
@@ -519,10 +532,15 @@ impl<'a> ModelBuilder<'a> {
             ]
             .contains(&key.as_str())
             {
-                self.warnings.push(format!(
-                    "step '{}': unknown field `{key}` is ignored",
-                    step.name
-                ));
+                self.warnings.push(
+                    Problem::warning(
+                        ProblemKind::UnknownKey,
+                        format!("unknown field `{key}` is ignored"),
+                    )
+                    .in_file(step.file.clone())
+                    .at_line(step.line)
+                    .for_step(&step.name),
+                );
             }
         }
         match self.source_ref(m.get("source")) {

@@ -2,19 +2,19 @@
 //! JMESPath, dependencies and cycles, all problems at once. What it compiles is
 //! kept for the run, so nothing is parsed twice.
 
+use super::graph::Graph;
 use super::load::deep_merge;
 use super::model::{InputSpec, OutputKind, SourceDef, SourceRef, StepDef};
-use super::Config;
-use crate::error::Problem;
-use crate::graph::Graph;
-use crate::output::{self, JmesPaths};
+use super::Model;
+use crate::error::{Problem, ProblemKind};
+use crate::query::{self, JmesPaths};
 use crate::registry::ProviderRegistry;
 use crate::template::{self, Templates};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-/// What validation compiled: kept in the [`Config`] for the run.
+/// What validation compiled: kept in the [`Config`](super::Config) for the run.
 #[derive(Debug, Default)]
 pub struct Compiled {
     /// Every template of the flow.
@@ -59,7 +59,7 @@ fn step_templates<'a>(step: &'a StepDef, source: &'a SourceDef) -> Vec<&'a str> 
     out
 }
 
-fn resolve(config: &Config, step: &StepDef, problems: &mut Vec<Problem>) -> SourceDef {
+fn resolve(config: &Model, step: &StepDef, problems: &mut Vec<Problem>) -> SourceDef {
     let fallback = |name: &str| SourceDef {
         type_name: name.to_string(),
         configuration: Value::Object(Default::default()),
@@ -83,7 +83,10 @@ fn resolve(config: &Config, step: &StepDef, problems: &mut Vec<Problem>) -> Sour
                 let configuration = match merged.get("configuration") {
                     Some(c @ Value::Object(_)) => c.clone(),
                     _ => {
-                        problems.push(step.problem("`override.configuration` must be a mapping"));
+                        problems.push(
+                            step.problem("`override.configuration` must be a mapping")
+                                .of_kind(ProblemKind::Source),
+                        );
                         def.configuration.clone()
                     }
                 };
@@ -99,9 +102,12 @@ fn resolve(config: &Config, step: &StepDef, problems: &mut Vec<Problem>) -> Sour
                     .map(String::as_str)
                     .collect::<Vec<_>>()
                     .join(", ");
-                problems.push(step.problem(format!(
-                    "`source.base` '{base}' names no source (sources: {known})"
-                )));
+                problems.push(
+                    step.problem(format!(
+                        "`source.base` '{base}' names no source (sources: {known})"
+                    ))
+                    .of_kind(ProblemKind::Source),
+                );
                 fallback("")
             }
         },
@@ -109,10 +115,7 @@ fn resolve(config: &Config, step: &StepDef, problems: &mut Vec<Problem>) -> Sour
 }
 
 /// Validates the model and compiles what the run needs.
-pub fn compile(
-    config: &Config,
-    registry: Option<&ProviderRegistry>,
-) -> Result<Compiled, Vec<Problem>> {
+pub fn compile(config: &Model, registry: &ProviderRegistry) -> Result<Compiled, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut compiled = Compiled::default();
     let mut seen: HashMap<&str, &StepDef> = HashMap::new();
@@ -128,10 +131,13 @@ pub fn compile(
                 .line
                 .map(|l| format!(" (first defined at line {l})"))
                 .unwrap_or_default();
-            problems.push(step.problem(format!(
-                "duplicate step name '{}'{at}: step names must be unique",
-                step.name
-            )));
+            problems.push(
+                step.problem(format!(
+                    "duplicate step name '{}'{at}: step names must be unique",
+                    step.name
+                ))
+                .of_kind(ProblemKind::DuplicateName),
+            );
         }
         // Steps naming the same source share one resolved definition.
         let source = match &step.source {
@@ -142,10 +148,11 @@ pub fn compile(
             ),
             _ => Arc::new(resolve(config, step, &mut problems)),
         };
-        if let Some(registry) = registry {
-            if !source.type_name.is_empty() && !registry.knows(&source.type_name) {
-                problems.push(step.problem(registry.unknown_type_message(&source.type_name)));
-            }
+        if !source.type_name.is_empty() && !registry.knows(&source.type_name) {
+            problems.push(
+                step.problem(registry.unknown_type_message(&source.type_name))
+                    .of_kind(ProblemKind::UnknownProviderType),
+            );
         }
         let mut refs = Vec::new();
         for src in step_templates(step, &source) {
@@ -167,7 +174,7 @@ pub fn compile(
             };
             if let Err(msg) = checked {
                 bad_templates.insert(src.to_string());
-                problems.push(step.problem(msg));
+                problems.push(step.problem(msg).of_kind(ProblemKind::Template));
             }
             for r in template::references(src) {
                 if !refs.contains(&r) {
@@ -181,11 +188,14 @@ pub fn compile(
                 if compiled.jmespaths.contains_key(expr) {
                     continue;
                 }
-                match output::compile(expr) {
+                match query::compile(expr) {
                     Ok(c) => {
                         compiled.jmespaths.insert(expr.clone(), Arc::new(c));
                     }
-                    Err(msg) => problems.push(step.problem(format!("output '{}': {msg}", o.name))),
+                    Err(msg) => problems.push(
+                        step.problem(format!("output '{}': {msg}", o.name))
+                            .of_kind(ProblemKind::JmesPath),
+                    ),
                 }
             }
         }

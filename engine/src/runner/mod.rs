@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! use flowtoy::{config, runner::LocalRunner};
-//! let runner = LocalRunner::new(config::load_yaml_files(&["flow.yaml"])?)?;
+//! let runner = LocalRunner::new(config::load_yaml_files(&["flow.yaml"])?);
 //! let status = runner.run()?;
 //! for step in &status.steps {
 //!     println!("{}: {:?}", step.name, step.state);
@@ -20,7 +20,7 @@ pub use cancel::CancelHandle;
 pub use status::{now_secs, RunEvent, RunOutcome, RunStatus, StatusStore, StepState, StepStatus};
 pub use step::redact_meta;
 
-use crate::config::{Config, OnError, SourceDef, StepDef};
+use crate::config::{Config, SourceDef, StepDef};
 use crate::error::FlowError;
 use crate::flows::{FlowStore, Flows};
 use crate::registry::ProviderRegistry;
@@ -38,67 +38,46 @@ pub const DEFAULT_MAX_WORKERS: usize = 4;
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub config: Config,
-    pub registry: Arc<ProviderRegistry>,
     pub flows: Arc<FlowStore>,
     pub status: Arc<StatusStore>,
     pub base: BaseContext,
     pub cancel: CancelHandle,
 }
 
-impl Shared {
-    /// A step's own failure policy (R4: step, else runner, else `fail`).
-    pub fn policy(&self, index: usize) -> OnError {
-        self.config.flow[index]
-            .on_error
-            .or(self.config.runner.on_error)
-            .unwrap_or(OnError::Fail)
-    }
-}
-
-/// Registers the secret values of every `env` source the flow uses (R24):
-/// variables whose names look secret, and those listed under
-/// `configuration.secrets`.
-fn register_env_secrets(config: &Config) {
+/// Registers the secret values every source the flow names or uses will
+/// read (R24), as its provider type's [`SourceExtras`](crate::registry::SourceExtras) declares them.
+fn register_source_secrets(config: &Config) {
     let registry = crate::secrets::registry();
     // Named sources reach templates through `sources` even when no step calls them.
-    let named = config.sources.values();
-    let used = config.compiled.resolved.iter().map(|s| s.as_ref());
-    for source in named.chain(used).filter(|s| s.type_name == "env") {
-        let listed =
-            flowtoy_provider_env::configured_vars(&source.configuration).unwrap_or_default();
-        let declared: Vec<&str> = match source.configuration.get("secrets") {
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        };
-        for name in listed
-            .iter()
-            .map(String::as_str)
-            .chain(declared.iter().copied())
+    let named = config.sources().values();
+    let used = (0..config.flow().len()).filter_map(|i| config.resolved_source(i));
+    for source in named.chain(used) {
+        if let Some(extras) = config
+            .registry()
+            .get(&source.type_name)
+            .and_then(|p| p.extras.as_ref())
         {
-            if crate::secrets::is_secret_name(name) || declared.contains(&name) {
-                if let Ok(value) = std::env::var(name) {
-                    registry.add(&value);
-                }
+            for value in extras.secret_values(&source.configuration) {
+                registry.add(&value);
             }
         }
     }
 }
 
-/// The `sources` template context (R8): env sources as their variables'
-/// current values, other sources as their definitions.
+/// The `sources` template context (R8): each named source as its provider
+/// type shows it (env sources as their variables' current values), else as
+/// its definition.
 fn sources_context(config: &Config) -> Value {
     let map = config
-        .sources
+        .sources()
         .iter()
         .map(|(name, def)| {
-            let value = if def.type_name == "env" {
-                let vars =
-                    flowtoy_provider_env::configured_vars(&def.configuration).unwrap_or_default();
-                Value::Object(flowtoy_provider_env::read_vars(&vars))
-            } else {
-                def.to_value()
-            };
-            (name.clone(), value)
+            let shown = config
+                .registry()
+                .get(&def.type_name)
+                .and_then(|p| p.extras.as_ref())
+                .and_then(|extras| extras.template_value(&def.configuration));
+            (name.clone(), shown.unwrap_or_else(|| def.to_value()))
         })
         .collect();
     Value::Object(map)
@@ -114,48 +93,21 @@ pub struct LocalRunner {
 }
 
 impl LocalRunner {
-    /// A runner with the built-in providers and the plugins of the
-    /// configuration's `plugins.dirs`.
-    pub fn new(config: Config) -> Result<Self, FlowError> {
-        let mut registry = ProviderRegistry::with_builtins();
-        crate::plugins::load_dirs_listed(
-            &mut registry,
-            &config.plugins.dirs,
-            Some(&config.plugins),
-        )?;
-        Self::with_registry(config, registry)
-    }
-
-    /// A runner using exactly `registry` (add in-process providers to it with
-    /// [`ProviderRegistry::register`]). Provider types are checked here.
-    pub fn with_registry(config: Config, registry: ProviderRegistry) -> Result<Self, FlowError> {
-        let problems: Vec<_> = config
-            .flow
-            .iter()
-            .enumerate()
-            .filter_map(|(i, step)| {
-                let type_name = &config.resolved_source(i).type_name;
-                (!registry.knows(type_name))
-                    .then(|| step.problem(registry.unknown_type_message(type_name)))
-            })
-            .collect();
-        if !problems.is_empty() {
-            return Err(FlowError::Config(problems));
-        }
-        register_env_secrets(&config);
+    /// A runner for a validated configuration, with the provider types it
+    /// was validated against ([`Config::registry`]).
+    pub fn new(config: Config) -> Self {
+        register_source_secrets(&config);
         let run_id = (now_secs() * 1000.0) as u64;
-
         let flows = Arc::new(FlowStore::new());
         let status = Arc::new(StatusStore::new(
             run_id,
-            config.flow.iter().map(|s| s.name.clone()),
+            config.flow().iter().map(|s| s.name.clone()),
         ));
         let base = BaseContext::new(Arc::clone(&flows), &sources_context(&config));
-        let max_workers = config.runner.max_workers.unwrap_or(DEFAULT_MAX_WORKERS);
-        Ok(LocalRunner {
+        let max_workers = config.runner().max_workers.unwrap_or(DEFAULT_MAX_WORKERS);
+        LocalRunner {
             shared: Arc::new(Shared {
                 config,
-                registry: Arc::new(registry),
                 flows,
                 status,
                 base,
@@ -163,7 +115,7 @@ impl LocalRunner {
             }),
             max_workers,
             started: AtomicBool::new(false),
-        })
+        }
     }
 
     /// Overrides `runner.max_workers` (the CLI's `--max-workers`).
@@ -183,17 +135,17 @@ impl LocalRunner {
 
     /// The steps, in file order.
     pub fn steps(&self) -> &[StepDef] {
-        &self.shared.config.flow
+        self.shared.config.flow()
     }
 
     /// The named sources.
     pub fn sources(&self) -> &IndexMap<String, SourceDef> {
-        &self.shared.config.sources
+        self.shared.config.sources()
     }
 
     /// The provider registry in use.
     pub fn registry(&self) -> &ProviderRegistry {
-        &self.shared.registry
+        self.shared.config.registry()
     }
 
     /// A copy of the outputs of the steps that have succeeded so far.

@@ -12,6 +12,7 @@ use super::status::{now_secs, RunOutcome, StepState};
 use super::step::{execute, panic_message};
 use super::Shared;
 use crate::config::OnError;
+use crate::error::{StepError, StepErrorKind};
 use crate::flows::StepOutputs;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -75,9 +76,14 @@ impl Pool {
                 s.started_at = Some(now_secs());
             });
             drop(queue);
-            tracing::info!(step = %self.shared.config.flow[index].name, "step started");
+            tracing::info!(step = %self.shared.config.flow()[index].name, "step started");
             let outcome = catch_unwind(AssertUnwindSafe(|| execute(&self.shared, index)))
-                .unwrap_or_else(|p| Err(format!("step panicked: {}", panic_message(&*p))));
+                .unwrap_or_else(|p| {
+                    Err(StepError::new(
+                        StepErrorKind::Panic,
+                        format!("step panicked: {}", panic_message(&*p)),
+                    ))
+                });
             queue = self.lock();
             queue.running -= 1;
             self.finished(&mut queue, index, outcome);
@@ -123,9 +129,9 @@ impl Pool {
             };
             let reason = format!(
                 "skipped: depends on '{}', which {why}",
-                config.flow[parent].name
+                config.flow()[parent].name
             );
-            tracing::info!(step = %config.flow[d].name, "{reason}");
+            tracing::info!(step = %config.flow()[d].name, "{reason}");
             self.shared.status.update(d, |s| {
                 s.state = StepState::Skipped;
                 s.error = Some(reason);
@@ -134,13 +140,17 @@ impl Pool {
         }
     }
 
-    fn finished(&self, queue: &mut Queue, index: usize, outcome: Result<StepOutputs, String>) {
+    fn finished(&self, queue: &mut Queue, index: usize, outcome: Result<StepOutputs, StepError>) {
         let shared = &self.shared;
-        let name = &shared.config.flow[index].name;
+        let name = &shared.config.flow()[index].name;
         match outcome {
             Ok(outputs) => {
                 tracing::info!(step = %name, "step succeeded");
-                for spec in shared.config.flow[index].output.iter().filter(|o| o.secret) {
+                for spec in shared.config.flow()[index]
+                    .output
+                    .iter()
+                    .filter(|o| o.secret)
+                {
                     if let Some(value) = outputs.get(&spec.name) {
                         crate::secrets::registry().add_json(value);
                     }
@@ -155,8 +165,8 @@ impl Pool {
                 self.release_dependents(queue, index);
             }
             Err(error) => {
-                let error = crate::secrets::mask(&error).into_owned();
-                let policy = shared.policy(index);
+                let error = crate::secrets::mask(&error.message).into_owned();
+                let policy = shared.config.policy(index);
 
                 tracing::warn!(step = %name, policy = policy.as_str(), "step failed: {error}");
                 shared.status.update(index, |s| {
@@ -203,7 +213,7 @@ pub fn schedule(shared: Arc<Shared>, max_workers: usize) -> RunOutcome {
         }
     }));
     shared.status.start();
-    let workers = max_workers.clamp(1, shared.config.flow.len().max(1));
+    let workers = max_workers.clamp(1, shared.config.flow().len().max(1));
     std::thread::scope(|scope| {
         for i in 1..workers {
             let pool = &pool;
@@ -224,7 +234,7 @@ pub fn schedule(shared: Arc<Shared>, max_workers: usize) -> RunOutcome {
     } else {
         "skipped: the run halted after a failure"
     };
-    for i in 0..shared.config.flow.len() {
+    for i in 0..shared.config.flow().len() {
         if shared.status.state(i) == StepState::Pending {
             shared.status.update(i, |st| {
                 st.state = StepState::Skipped;

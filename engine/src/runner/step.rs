@@ -2,6 +2,7 @@
 //! (panics caught), check its result, pick the outputs (SPEC R8–R12).
 
 use super::Shared;
+use crate::error::{StepError, StepErrorKind};
 use crate::flows::StepOutputs;
 use crate::template::{self, payload_extras};
 use crate::{input, output};
@@ -46,41 +47,68 @@ fn failure_message(result: &ProviderResult) -> String {
     }
 }
 
-/// Runs step `index` to its outputs or its error message.
-pub fn execute(shared: &Shared, index: usize) -> Result<StepOutputs, String> {
+/// Runs step `index` to its outputs or its error.
+pub fn execute(shared: &Shared, index: usize) -> Result<StepOutputs, StepError> {
     let config = &shared.config;
-    let compiled = &config.compiled;
-    let step = &config.flow[index];
+    let compiled = config.compiled();
+    let step = &config.flow()[index];
     let templates = &compiled.templates;
-    let payload = input::build_payload(&step.input, templates, &shared.base)?;
+    let template_error = |e: String| StepError::new(StepErrorKind::Template, e);
+    let payload =
+        input::build_payload(&step.input, templates, &shared.base).map_err(template_error)?;
     let source = &compiled.resolved[index];
     let configuration = if template::value_has_template(&source.configuration) {
         let ctx = shared.base.with(payload_extras(&payload));
-        Cow::Owned(templates.render_value(&source.configuration, &ctx)?)
+        Cow::Owned(
+            templates
+                .render_value(&source.configuration, &ctx)
+                .map_err(template_error)?,
+        )
     } else {
         Cow::Borrowed(&source.configuration)
     };
-    let registered = shared
-        .registry
-        .get(&source.type_name)
-        .ok_or_else(|| shared.registry.unknown_type_message(&source.type_name))?;
+    let registry = config.registry();
+    // Validation checked every type against this registry.
+    let registered = registry.get(&source.type_name).ok_or_else(|| {
+        StepError::new(
+            StepErrorKind::Configuration,
+            registry.unknown_type_message(&source.type_name),
+        )
+    })?;
     let kind = &registered.info.name;
     let provider = catch_unwind(AssertUnwindSafe(|| {
         registered.provider.create(&configuration)
     }))
     .map_err(|p| {
-        format!(
-            "provider '{kind}' panicked while starting: {}",
-            panic_message(&*p)
+        StepError::new(
+            StepErrorKind::Panic,
+            format!(
+                "provider '{kind}' panicked while starting: {}",
+                panic_message(&*p)
+            ),
         )
     })?
-    .map_err(|e| format!("provider '{kind}' rejected its configuration: {e}"))?;
+    .map_err(|e| {
+        StepError::new(
+            StepErrorKind::Configuration,
+            format!("provider '{kind}' rejected its configuration: {e}"),
+        )
+    })?;
     let call_ctx = CallContext::new(&step.name, shared.cancel.flag());
     let mut result = catch_unwind(AssertUnwindSafe(|| provider.call(&payload, &call_ctx)))
-        .map_err(|p| format!("provider '{kind}' panicked: {}", panic_message(&*p)))??;
+        .map_err(|p| {
+            StepError::new(
+                StepErrorKind::Panic,
+                format!("provider '{kind}' panicked: {}", panic_message(&*p)),
+            )
+        })?
+        .map_err(|e| StepError::new(StepErrorKind::Provider, e))?;
     redact_meta(&mut result.meta);
     if !result.status.success {
-        return Err(failure_message(&result));
+        return Err(StepError::new(
+            StepErrorKind::Provider,
+            failure_message(&result),
+        ));
     }
     output::extract(
         &step.output,
@@ -89,6 +117,7 @@ pub fn execute(shared: &Shared, index: usize) -> Result<StepOutputs, String> {
         &compiled.jmespaths,
         &shared.base,
     )
+    .map_err(|e| StepError::new(StepErrorKind::Output, e))
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@
 //! use flowtoy::{config, runner::LocalRunner, runner_api::{self, LogCapture}};
 //! use std::sync::Arc;
 //!
-//! let runner = Arc::new(LocalRunner::new(config::load_yaml_files(&["flow.yaml"])?)?);
+//! let runner = Arc::new(LocalRunner::new(config::load_yaml_files(&["flow.yaml"])?));
 //! let capture = LogCapture::new(100);
 //! let server = runner_api::serve_runner_api_in_thread(
 //!     Some(Arc::clone(&runner)), "127.0.0.1", 0, tracing::Level::INFO, Some(capture.clone()),

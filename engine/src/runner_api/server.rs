@@ -221,7 +221,7 @@ pub fn serve_api_in_thread(
 /// use flowtoy::{config, runner::LocalRunner, runner_api};
 /// use std::sync::Arc;
 ///
-/// let runner = Arc::new(LocalRunner::new(config::load_yaml_files(&["flow.yaml"])?)?);
+/// let runner = Arc::new(LocalRunner::new(config::load_yaml_files(&["flow.yaml"])?));
 /// let capture = runner_api::LogCapture::new(100);
 /// let server = runner_api::serve_runner_api_in_thread(
 ///     Some(Arc::clone(&runner)), "127.0.0.1", 0, tracing::Level::INFO, Some(capture.clone()),

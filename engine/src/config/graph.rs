@@ -1,8 +1,8 @@
 //! The dependency graph: explicit `depends_on` plus implicit `flows.NAME`
 //! references (SPEC R8a), missing steps and cycles (R6), and run waves.
 
-use crate::config::StepDef;
-use crate::error::Problem;
+use super::model::StepDef;
+use crate::error::{Problem, ProblemKind};
 use std::collections::HashMap;
 
 /// Why one step depends on another.
@@ -72,12 +72,13 @@ impl Graph {
                     .map(|m| format!("'{m}'"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let mut p = step.problem(format!(
-                    "Step '{}' depends on missing step(s): {list}",
-                    step.name
-                ));
-                p.missing_deps = true;
-                problems.push(p);
+                problems.push(
+                    step.problem(format!(
+                        "Step '{}' depends on missing step(s): {list}",
+                        step.name
+                    ))
+                    .of_kind(ProblemKind::MissingDependency),
+                );
             }
         }
         for (i, edges) in graph.deps.iter().enumerate() {
@@ -92,8 +93,11 @@ impl Graph {
             if path.len() > 11 {
                 path.splice(8..path.len() - 2, [hidden.as_str()]);
             }
-            problems
-                .push(steps[cycle[0]].problem(format!("dependency cycle: {}", path.join(" -> "))));
+            problems.push(
+                steps[cycle[0]]
+                    .problem(format!("dependency cycle: {}", path.join(" -> ")))
+                    .of_kind(ProblemKind::Cycle),
+            );
         }
         if problems.is_empty() {
             Ok(graph)
