@@ -25,6 +25,27 @@
 //! 4. Watchers read the status store and its events: the status API and web
 //!    UI ([`runner_api`]), the terminal UI ([`tui`]), the CLI's progress line.
 //!
+//! A flow given as text, loaded and run in-process:
+//!
+//! ```
+//! use flowtoy::runner::StepState;
+//! let yaml = "
+//! flow:
+//!   - name: greet
+//!     source: {type: process, configuration: {command: [echo]}}
+//!     input: hello
+//!     output: [{name: text}]
+//! ";
+//! let config = flowtoy::config::load_yaml_str("greet.yaml", yaml)?;
+//! let runner = flowtoy::LocalRunner::new(config);
+//! let status = runner.run()?;
+//! assert_eq!(status.steps[0].state, StepState::Succeeded);
+//! assert_eq!(runner.flows()["greet"]["text"], "hello");
+//! # Ok::<(), flowtoy::FlowError>(())
+//! ```
+//!
+//! Or from files, in one call:
+//!
 //! ```no_run
 //! let (flows, status) = flowtoy::run_flow(&["examples/quickstart.yaml"])?;
 //! println!("{} steps, outputs: {:?}", status.steps.len(), flows);
@@ -58,6 +79,7 @@ pub mod error;
 pub mod flows;
 pub mod input;
 pub mod loader;
+mod memory;
 pub mod output;
 pub mod plugins;
 pub mod query;

@@ -108,7 +108,9 @@ impl Loader {
     /// with the configuration's own.
     pub fn compile(self, raw: RawConfig) -> Result<Config, FlowError> {
         let (registry, problems) = self.load_plugins(Some(raw.plugins()));
-        raw.compile(registry, problems)
+        let config = raw.compile(registry, problems);
+        crate::memory::release_freed();
+        config
     }
 
     /// The provider types with the plugins of the loader's directories and

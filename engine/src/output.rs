@@ -49,8 +49,8 @@ pub fn extract(
 mod tests {
     use super::*;
     use crate::flows::FlowStore;
-    use std::sync::Arc;
     use serde_json::json;
+    use std::sync::Arc;
 
     fn spec(name: &str, kind: OutputKind) -> OutputSpec {
         OutputSpec {

@@ -23,20 +23,7 @@ pub fn runner(
     if let Some(n) = max_workers {
         runner.set_max_workers(n as usize);
     }
-    release_freed_memory();
     Ok(runner)
-}
-
-/// Hands the memory freed after loading (the text and parse tree of the
-/// configuration) back to the system. glibc keeps freed memory in the main
-/// thread's heap, while the steps' results are allocated by worker threads
-/// in heaps of their own, so without this a large flow holds both.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free heap pages; it has no preconditions.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 /// How a run from the command line ended.
