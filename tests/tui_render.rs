@@ -274,6 +274,8 @@ fn the_engines_own_status_json_is_understood() {
                 ended_at: ended,
                 error: error.map(String::from),
                 outputs: vec![],
+                attempt: None,
+                items: None,
             })
         };
     let status = RunStatus {

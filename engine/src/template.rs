@@ -113,6 +113,37 @@ impl Templates {
             .map_err(|e| syntax_error(source, &e))
     }
 
+    /// Checks that the expression `expr` (no `{{ }}`) parses.
+    pub fn check_expression(&self, expr: &str) -> Result<(), String> {
+        self.env
+            .compile_expression(expr)
+            .map(drop)
+            .map_err(|e| expression_error(expr, &e))
+    }
+
+    /// Evaluates the expression `expr` (no `{{ }}`) in `ctx`.
+    pub fn eval(&self, expr: &str, ctx: &Value) -> Result<Value, String> {
+        let compiled = self
+            .env
+            .compile_expression(expr)
+            .map_err(|e| expression_error(expr, &e))?;
+        compiled.eval(ctx.clone()).map_err(|e| {
+            let wrapped = format!("{{{{ {expr} }}}}");
+            match explain(&wrapped, ctx, &e, self) {
+                m if m.starts_with("undefined variable") => {
+                    m.replace(&quote(&wrapped), &quote(expr))
+                }
+                _ => format!(
+                    "expression {} failed: {}",
+                    quote(expr),
+                    e.detail()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| e.kind().to_string())
+                ),
+            }
+        })
+    }
+
     /// Renders a string: templates through the environment, other strings as they are.
     pub fn render(&self, source: &str, ctx: &Value) -> Result<String, String> {
         if !is_template(source) {
@@ -230,6 +261,15 @@ fn syntax_error(source: &str, e: &Error) -> String {
     )
 }
 
+/// An expression that does not parse, as a message.
+fn expression_error(expr: &str, e: &Error) -> String {
+    format!(
+        "expression {} does not parse: {}",
+        quote(expr),
+        e.detail().unwrap_or(&e.to_string())
+    )
+}
+
 /// A render error as a message; an undefined value is named (SPEC R7).
 fn explain(source: &str, ctx: &Value, err: &Error, templates: &Templates) -> String {
     if err.kind() == ErrorKind::UndefinedError {
@@ -285,7 +325,8 @@ impl Object for FlowsView {
     }
 }
 
-/// The parts of the context every template of a run shares (SPEC R8).
+/// The parts of the context every template of a run shares (SPEC R8), and
+/// for an iteration of a `foreach` step its `item` and `index` (R28).
 #[derive(Debug, Clone)]
 pub struct BaseContext {
     /// `flows`.
@@ -294,6 +335,8 @@ pub struct BaseContext {
     pub sources: Value,
     /// `env`.
     pub env: Value,
+    /// `item` and `index`, for an iteration.
+    pub iteration: Option<(Value, Value)>,
 }
 
 impl BaseContext {
@@ -307,6 +350,15 @@ impl BaseContext {
             flows: Value::from_object(FlowsView(flows)),
             sources: to_value(sources),
             env: to_value(&env),
+            iteration: None,
+        }
+    }
+
+    /// The context of iteration `index` of a `foreach` step, over `item`.
+    pub fn for_item(&self, index: usize, item: &serde_json::Value) -> BaseContext {
+        BaseContext {
+            iteration: Some((to_value(item), Value::from(index))),
+            ..self.clone()
         }
     }
 
@@ -317,7 +369,11 @@ impl BaseContext {
             ("sources", self.sources.clone()),
             ("env", self.env.clone()),
         ];
-        Value::from_pairs(base.into_iter().chain(extras))
+        let iteration = self
+            .iteration
+            .iter()
+            .flat_map(|(item, index)| [("item", item.clone()), ("index", index.clone())]);
+        Value::from_pairs(base.into_iter().chain(iteration).chain(extras))
     }
 }
 

@@ -7,12 +7,14 @@
 //! # Ok::<(), flowtoy::FlowError>(())
 //! ```
 
+mod control;
 mod graph;
 mod load;
 mod model;
 mod validate;
 mod yaml;
 
+pub use control::{strip_braces, Foreach, RetryPolicy, StepControl};
 pub use graph::{EdgeKind, Graph};
 pub use load::{deep_merge, parse_yaml, LoadedFile};
 pub use model::{

@@ -1,6 +1,7 @@
 //! The typed configuration model (SPEC R2–R5, R9, R12) and its lenient
 //! construction from the merged value: every shape problem is collected.
 
+use super::control::{step_control, RetryPolicy, StepControl, STEP_KEYS};
 use super::yaml::Lines;
 use crate::config::load::kind_of;
 use crate::error::{Problem, ProblemKind};
@@ -16,9 +17,20 @@ pub struct SourceDef {
     pub type_name: String,
     /// The configuration mapping handed to the provider (after rendering).
     pub configuration: Value,
+    /// Most calls to this source running at once (R29).
+    pub max_concurrency: Option<usize>,
 }
 
 impl SourceDef {
+    /// A source of `type_name` with `configuration` and no limit.
+    pub fn new(type_name: impl Into<String>, configuration: Value) -> Self {
+        SourceDef {
+            type_name: type_name.into(),
+            configuration,
+            max_concurrency: None,
+        }
+    }
+
     /// The definition as the mapping `{type, configuration}`.
     pub fn to_value(&self) -> Value {
         serde_json::json!({"type": self.type_name, "configuration": self.configuration})
@@ -123,6 +135,8 @@ pub struct StepDef {
     pub depends_on: Vec<String>,
     /// The step's own policy, if set.
     pub on_error: Option<OnError>,
+    /// Retries, timeout, condition, fan-out (R25–R28).
+    pub control: StepControl,
     /// Where the step is written: file and line, when known.
     pub file: Option<PathBuf>,
     /// 1-based line of the step's `name:`, when known.
@@ -146,6 +160,10 @@ pub struct RunnerConfig {
     pub max_workers: Option<usize>,
     /// Default failure policy (default `fail`).
     pub on_error: Option<OnError>,
+    /// Default retry policy of every step (R25).
+    pub retry: Option<RetryPolicy>,
+    /// Default timeout of every step's tries, in seconds (R26).
+    pub timeout: Option<f64>,
 }
 
 /// The `plugins` section, with relative dirs already resolved.
@@ -320,9 +338,14 @@ impl<'a> ModelBuilder<'a> {
                 ))
             }
         };
+        let max_concurrency = match m.get("max_concurrency") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(super::control::count("max_concurrency", v)?),
+        };
         Ok(SourceDef {
             type_name,
             configuration,
+            max_concurrency,
         })
     }
 
@@ -359,6 +382,19 @@ impl<'a> ModelBuilder<'a> {
                     format!("runner.on_error must be fail, skip or continue, not {v}"),
                 ),
             },
+        }
+        let mut problems = Vec::new();
+        if let Some(v) = m.get("retry").filter(|v| !v.is_null()) {
+            cfg.retry = super::control::retry("runner.retry", v, &mut problems);
+        }
+        if let Some(v) = m.get("timeout").filter(|v| !v.is_null()) {
+            match super::control::seconds("runner.timeout", v) {
+                Ok(s) => cfg.timeout = Some(s),
+                Err(msg) => problems.push(msg),
+            }
+        }
+        for msg in problems {
+            self.top_problem("runner", msg);
         }
         cfg
     }
@@ -517,6 +553,7 @@ impl<'a> ModelBuilder<'a> {
             output: Vec::new(),
             depends_on: Vec::new(),
             on_error: None,
+            control: StepControl::default(),
             file,
             line,
         };
@@ -531,6 +568,7 @@ impl<'a> ModelBuilder<'a> {
                 "on_error",
             ]
             .contains(&key.as_str())
+                && !STEP_KEYS.contains(&key.as_str())
             {
                 self.warnings.push(
                     Problem::warning(
@@ -590,6 +628,7 @@ impl<'a> ModelBuilder<'a> {
                 None => problems.push(format!("unknown on_error {v}: use fail, skip or continue")),
             },
         }
+        step.control = step_control(m, &mut problems);
         for msg in problems {
             self.problems.push(step.problem(msg));
         }

@@ -2,6 +2,7 @@
 //! JMESPath, dependencies and cycles, all problems at once. What it compiles is
 //! kept for the run, so nothing is parsed twice.
 
+use super::control::Foreach;
 use super::graph::Graph;
 use super::load::deep_merge;
 use super::model::{InputSpec, OutputKind, SourceDef, SourceRef, StepDef};
@@ -25,6 +26,11 @@ pub struct Compiled {
     pub resolved: Vec<Arc<SourceDef>>,
     /// The dependency graph.
     pub graph: Graph,
+    /// Per step, the concurrency limit its calls count against (R29): an
+    /// index into `limits`.
+    pub limit_of: Vec<Option<usize>>,
+    /// The caps of the concurrency limits (`max_concurrency` of sources).
+    pub limits: Vec<usize>,
 }
 
 /// Calls `f` on every string inside a JSON value.
@@ -50,6 +56,11 @@ fn step_templates<'a>(step: &'a StepDef, source: &'a SourceDef) -> Vec<&'a str> 
         InputSpec::Structured(v) => each_string(v, &mut push),
         InputSpec::None | InputSpec::Literal(_) => {}
     }
+    match &step.control.foreach {
+        Some(Foreach::Template(s)) => push(s),
+        Some(Foreach::List(items)) => items.iter().for_each(|v| each_string(v, &mut push)),
+        None => {}
+    }
     each_string(&source.configuration, &mut push);
     for o in &step.output {
         if let OutputKind::Template(s) = &o.kind {
@@ -60,10 +71,7 @@ fn step_templates<'a>(step: &'a StepDef, source: &'a SourceDef) -> Vec<&'a str> 
 }
 
 fn resolve(config: &Model, step: &StepDef, problems: &mut Vec<Problem>) -> SourceDef {
-    let fallback = |name: &str| SourceDef {
-        type_name: name.to_string(),
-        configuration: Value::Object(Default::default()),
-    };
+    let fallback = |name: &str| SourceDef::new(name, Value::Object(Default::default()));
     match &step.source {
         SourceRef::Named(name) => config
             .sources
@@ -93,6 +101,7 @@ fn resolve(config: &Model, step: &StepDef, problems: &mut Vec<Problem>) -> Sourc
                 SourceDef {
                     type_name,
                     configuration,
+                    max_concurrency: def.max_concurrency,
                 }
             }
             None => {
@@ -114,6 +123,27 @@ fn resolve(config: &Model, step: &StepDef, problems: &mut Vec<Problem>) -> Sourc
     }
 }
 
+/// The concurrency limit a step's calls count against (R29): its named
+/// source's (an override counts against its base), else its inline source's
+/// own.
+fn limit_of(
+    step: &StepDef,
+    source: &SourceDef,
+    ids: &mut HashMap<String, usize>,
+    caps: &mut Vec<usize>,
+) -> Option<usize> {
+    let cap = source.max_concurrency?;
+    let key = match &step.source {
+        SourceRef::Named(name) => format!("source {name}"),
+        SourceRef::Override { base, .. } => format!("source {base}"),
+        SourceRef::Inline(_) => format!("step {}", step.name),
+    };
+    Some(*ids.entry(key).or_insert_with(|| {
+        caps.push(cap);
+        caps.len() - 1
+    }))
+}
+
 /// Validates the model and compiles what the run needs.
 pub fn compile(config: &Model, registry: &ProviderRegistry) -> Result<Compiled, Vec<Problem>> {
     let mut problems = Vec::new();
@@ -125,6 +155,7 @@ pub fn compile(config: &Model, registry: &ProviderRegistry) -> Result<Compiled, 
     let mut uses: HashMap<String, usize> = HashMap::new();
     let mut references = Vec::with_capacity(config.flow.len());
     let mut named: HashMap<&str, Arc<SourceDef>> = HashMap::new();
+    let mut limit_ids: HashMap<String, usize> = HashMap::new();
     for step in &config.flow {
         if let Some(first) = seen.insert(step.name.as_str(), step) {
             let at = first
@@ -182,7 +213,28 @@ pub fn compile(config: &Model, registry: &ProviderRegistry) -> Result<Compiled, 
                 }
             }
         }
+        if let Some(expr) = step.control.when_expression() {
+            match compiled.templates.check_expression(expr) {
+                Ok(()) => {
+                    for r in template::references(expr) {
+                        if !refs.contains(&r) {
+                            refs.push(r);
+                        }
+                    }
+                }
+                Err(msg) => problems.push(
+                    step.problem(format!("`when`: {msg}"))
+                        .of_kind(ProblemKind::Template),
+                ),
+            }
+        }
         references.push(refs);
+        compiled.limit_of.push(limit_of(
+            step,
+            &source,
+            &mut limit_ids,
+            &mut compiled.limits,
+        ));
         for o in &step.output {
             if let OutputKind::JmesPath(expr) = &o.kind {
                 if compiled.jmespaths.contains_key(expr) {

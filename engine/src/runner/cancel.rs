@@ -1,7 +1,8 @@
 //! Cancelling a run from another thread, a signal handler or a program (SPEC R16).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 use tokio::sync::watch;
 
 type Waker = Box<dyn Fn() + Send + Sync>;
@@ -13,6 +14,7 @@ pub struct CancelHandle {
     flag: Arc<AtomicBool>,
     notify: watch::Sender<bool>,
     wakers: Arc<Mutex<Vec<Waker>>>,
+    sleepers: Arc<(Mutex<bool>, Condvar)>,
 }
 
 impl std::fmt::Debug for CancelHandle {
@@ -36,6 +38,7 @@ impl CancelHandle {
             flag: Arc::new(AtomicBool::new(false)),
             notify: watch::channel(false).0,
             wakers: Arc::new(Mutex::new(Vec::new())),
+            sleepers: Arc::new((Mutex::new(false), Condvar::new())),
         }
     }
 
@@ -43,6 +46,9 @@ impl CancelHandle {
     pub fn cancel(&self) {
         self.flag.store(true, Ordering::SeqCst);
         self.notify.send_replace(true);
+        let (cancelled, wake) = &*self.sleepers;
+        *cancelled.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        wake.notify_all();
         for wake in self.wakers.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             wake();
         }
@@ -57,6 +63,17 @@ impl CancelHandle {
     pub async fn cancelled(&self) {
         let mut rx = self.notify.subscribe();
         let _ = rx.wait_for(|c| *c).await;
+    }
+
+    /// Sleeps for `duration` unless the run is cancelled first; true when it
+    /// was (a retry's wait ends at once on Ctrl-C, SPEC R25).
+    pub fn sleep(&self, duration: Duration) -> bool {
+        let (cancelled, wake) = &*self.sleepers;
+        let guard = cancelled.lock().unwrap_or_else(|e| e.into_inner());
+        let (guard, _) = wake
+            .wait_timeout_while(guard, duration, |cancelled| !*cancelled)
+            .unwrap_or_else(|e| e.into_inner());
+        *guard
     }
 
     /// The flag providers look at (through their call context).

@@ -12,12 +12,17 @@
 //! ```
 
 mod cancel;
+mod condition;
+mod fanout;
 mod scheduler;
 mod status;
 mod step;
+mod tries;
 
 pub use cancel::CancelHandle;
-pub use status::{now_secs, RunEvent, RunOutcome, RunStatus, StatusStore, StepState, StepStatus};
+pub use status::{
+    now_secs, ItemCounts, RunEvent, RunOutcome, RunStatus, StatusStore, StepState, StepStatus,
+};
 pub use step::redact_meta;
 
 use crate::config::{Config, SourceDef, StepDef};
@@ -42,6 +47,8 @@ pub(crate) struct Shared {
     pub status: Arc<StatusStore>,
     pub base: BaseContext,
     pub cancel: CancelHandle,
+    /// Calls abandoned at their timeout, still running.
+    pub in_flight: tries::CallsInFlight,
 }
 
 /// Registers the secret values every source the flow names or uses will
@@ -112,6 +119,7 @@ impl LocalRunner {
                 status,
                 base,
                 cancel: CancelHandle::new(),
+                in_flight: Default::default(),
             }),
             max_workers,
             started: AtomicBool::new(false),

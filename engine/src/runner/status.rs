@@ -68,6 +68,25 @@ pub struct StepStatus {
     pub error: Option<String>,
     /// The names of its outputs, once it succeeded.
     pub outputs: Vec<String>,
+    /// The try under way, or the last one (1-based), once it started (R25).
+    pub attempt: Option<u32>,
+    /// For a `foreach` step, how its iterations stand (R28).
+    pub items: Option<ItemCounts>,
+}
+
+/// How the iterations of a `foreach` step stand (SPEC R28).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ItemCounts {
+    /// Items in the list.
+    pub total: usize,
+    /// Iterations that succeeded.
+    pub succeeded: usize,
+    /// Iterations that failed.
+    pub failed: usize,
+    /// Iterations running now.
+    pub running: usize,
+    /// Iterations whose `when` was false.
+    pub skipped: usize,
 }
 
 impl StepStatus {
@@ -75,13 +94,20 @@ impl StepStatus {
     /// (SPEC R19): `{state, started_at, ended_at, notes, outputs}`.
     pub fn to_json(&self) -> Value {
         let notes: Vec<&str> = self.error.as_deref().into_iter().collect();
-        json!({
+        let mut doc = json!({
             "state": self.state,
             "started_at": self.started_at,
             "ended_at": self.ended_at,
             "notes": notes,
             "outputs": self.outputs,
-        })
+        });
+        if let Some(attempt) = self.attempt {
+            doc["attempt"] = json!(attempt);
+        }
+        if let Some(items) = self.items {
+            doc["items"] = json!(items);
+        }
+        doc
     }
 }
 
@@ -190,6 +216,8 @@ impl StatusStore {
                     ended_at: None,
                     error: None,
                     outputs: Vec::new(),
+                    attempt: None,
+                    items: None,
                 })
             })
             .collect();

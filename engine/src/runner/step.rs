@@ -4,7 +4,7 @@
 use super::Shared;
 use crate::error::{StepError, StepErrorKind};
 use crate::flows::StepOutputs;
-use crate::template::{self, payload_extras};
+use crate::template::{self, payload_extras, BaseContext};
 use crate::{input, output};
 use flowtoy_plugin_api::{CallContext, ProviderResult};
 use serde_json::Value;
@@ -47,18 +47,24 @@ fn failure_message(result: &ProviderResult) -> String {
     }
 }
 
-/// Runs step `index` to its outputs or its error.
-pub fn execute(shared: &Shared, index: usize) -> Result<StepOutputs, StepError> {
+/// Runs one try of step `index` (or of one of its iterations: `base` then
+/// holds `item` and `index`) to its outputs or its error; the provider sees
+/// cancellation through `call_ctx`.
+pub fn execute(
+    shared: &Shared,
+    index: usize,
+    base: &BaseContext,
+    call_ctx: &CallContext,
+) -> Result<StepOutputs, StepError> {
     let config = &shared.config;
     let compiled = config.compiled();
     let step = &config.flow()[index];
     let templates = &compiled.templates;
     let template_error = |e: String| StepError::new(StepErrorKind::Template, e);
-    let payload =
-        input::build_payload(&step.input, templates, &shared.base).map_err(template_error)?;
+    let payload = input::build_payload(&step.input, templates, base).map_err(template_error)?;
     let source = &compiled.resolved[index];
     let configuration = if template::value_has_template(&source.configuration) {
-        let ctx = shared.base.with(payload_extras(&payload));
+        let ctx = base.with(payload_extras(&payload));
         Cow::Owned(
             templates
                 .render_value(&source.configuration, &ctx)
@@ -94,8 +100,7 @@ pub fn execute(shared: &Shared, index: usize) -> Result<StepOutputs, StepError> 
             format!("provider '{kind}' rejected its configuration: {e}"),
         )
     })?;
-    let call_ctx = CallContext::new(&step.name, shared.cancel.flag());
-    let mut result = catch_unwind(AssertUnwindSafe(|| provider.call(&payload, &call_ctx)))
+    let mut result = catch_unwind(AssertUnwindSafe(|| provider.call(&payload, call_ctx)))
         .map_err(|p| {
             StepError::new(
                 StepErrorKind::Panic,
@@ -110,14 +115,8 @@ pub fn execute(shared: &Shared, index: usize) -> Result<StepOutputs, StepError> 
             failure_message(&result),
         ));
     }
-    output::extract(
-        &step.output,
-        &result,
-        templates,
-        &compiled.jmespaths,
-        &shared.base,
-    )
-    .map_err(|e| StepError::new(StepErrorKind::Output, e))
+    output::extract(&step.output, &result, templates, &compiled.jmespaths, base)
+        .map_err(|e| StepError::new(StepErrorKind::Output, e))
 }
 
 #[cfg(test)]
