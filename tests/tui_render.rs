@@ -299,7 +299,14 @@ fn the_engines_own_status_json_is_understood() {
         ],
         outcome: None,
     };
-    let frame = frame(&mut app_with(status.to_json(), json!({"a": {}})), 80, 20);
+    let frame = frame(
+        &mut app_with(
+            serde_json::to_value(status.document()).expect("JSON"),
+            json!({"a": {}}),
+        ),
+        80,
+        20,
+    );
     assert!(line_with(&frame, "✓ a").contains("+1.0s"));
     assert!(line_with(&frame, "✗ b").contains("boom"));
     assert!(line_with(&frame, "⊘ c").contains("skipped: depends on 'b'"));

@@ -1,5 +1,6 @@
 //! Running a flow: [`LocalRunner`], its live [`RunStatus`] and [`StepStatus`],
-//! and cancellation (SPEC R13–R16, R23).
+//! the status document readers get of them ([`StatusDocument`]), and
+//! cancellation (SPEC R13–R16, R19, R23).
 //!
 //! ```no_run
 //! use flowtoy::{config, runner::LocalRunner};
@@ -12,11 +13,15 @@
 //! ```
 
 mod cancel;
+mod document;
 mod scheduler;
 mod status;
 mod step;
 
 pub use cancel::CancelHandle;
+pub use document::{
+    RunEndedEvent, StatusDocument, StatusReply, StepDocument, StepDocuments, StepEvent,
+};
 pub use status::{now_secs, RunEvent, RunOutcome, RunStatus, StatusStore, StepState, StepStatus};
 pub use step::redact_meta;
 
