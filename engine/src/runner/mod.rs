@@ -1,6 +1,7 @@
 //! Running a flow: [`LocalRunner`], its live [`RunStatus`] and [`StepStatus`],
-//! the status document readers get of them ([`StatusDocument`]), and
-//! cancellation (SPEC R13–R16, R19, R23).
+//! the documents readers get of them ([`StatusDocument`] for the status,
+//! [`OutputsDocument`] for the outputs), and cancellation (SPEC R13–R16,
+//! R19, R23).
 //!
 //! ```no_run
 //! use flowtoy::{config, runner::LocalRunner};
@@ -14,6 +15,7 @@
 
 mod cancel;
 mod document;
+mod outputs;
 mod scheduler;
 mod status;
 mod step;
@@ -22,6 +24,7 @@ pub use cancel::CancelHandle;
 pub use document::{
     RunEndedEvent, StatusDocument, StatusReply, StepDocument, StepDocuments, StepEvent,
 };
+pub use outputs::OutputsDocument;
 pub use status::{now_secs, RunEvent, RunOutcome, RunStatus, StatusStore, StepState, StepStatus};
 pub use step::redact_meta;
 

@@ -7,13 +7,9 @@ use super::log_capture::LogCapture;
 use super::reply::{asset, json_error, json_ok};
 use super::source::ApiSource;
 use super::webui;
-use crate::flows::StepOutputs;
-use crate::runner::{LocalRunner, StatusReply};
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use crate::runner::StatusReply;
 use serde_json::json;
-use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::Arc;
 use tokio::sync::watch;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
@@ -40,40 +36,6 @@ impl ApiState {
     }
 }
 
-/// The `flows` mapping, serialized straight from the shared store: the
-/// outputs are not copied per request.
-struct OutputsView(Vec<(String, Arc<StepOutputs>)>);
-
-impl Serialize for OutputsView {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Secret values are masked (SPEC R24); with none known, nothing is copied.
-        let secrets = crate::secrets::registry();
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, outputs) in &self.0 {
-            if secrets.is_empty() {
-                map.serialize_entry(name, outputs.as_ref())?;
-            } else {
-                let masked = secrets.mask_json(&serde_json::Value::Object((**outputs).clone()));
-                map.serialize_entry(name, &masked)?;
-            }
-        }
-        map.end()
-    }
-}
-
-/// The outputs, in the order of the steps in the flow (as `run -j` prints them).
-fn outputs_in_file_order(runner: &LocalRunner) -> OutputsView {
-    let mut shared: HashMap<String, Arc<StepOutputs>> =
-        runner.flow_store().shared().into_iter().collect();
-    OutputsView(
-        runner
-            .steps()
-            .iter()
-            .filter_map(|step| shared.remove_entry(&step.name))
-            .collect(),
-    )
-}
-
 async fn status(state: ApiState) -> Response {
     match &state.source {
         ApiSource::Local(slot) => match slot.get() {
@@ -88,7 +50,7 @@ async fn status(state: ApiState) -> Response {
 async fn outputs(state: ApiState) -> Response {
     match &state.source {
         ApiSource::Local(slot) => match slot.get() {
-            Some(runner) => json_ok(&outputs_in_file_order(&runner)),
+            Some(runner) => json_ok(&runner.outputs()),
             None => json_ok(&json!({})),
         },
         ApiSource::Relay(client) => client.json("outputs").await,
