@@ -1,67 +1,24 @@
 //! Printing a run's outputs (human or JSON) and its summary (SPEC R17).
 
-use flowtoy::flows::StepOutputs;
-use flowtoy::runner::{RunStatus, StepState};
+use flowtoy::runner::{OutputsDocument, RunStatus, StepState};
 use flowtoy::LocalRunner;
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
-use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 
-/// The outputs of every succeeded step, in file order: shared with the
-/// runner's store rather than copied, and masked on the way out (one step
-/// at a time) unless secrets are to be shown (SPEC R24).
-pub struct Outputs {
-    steps: Vec<(String, Arc<StepOutputs>)>,
-    mask: bool,
-}
-
-impl Outputs {
-    /// Each step with its outputs (masked when needed), in file order.
-    fn each(&self) -> impl Iterator<Item = (&str, Cow<'_, StepOutputs>)> {
-        self.steps.iter().map(|(name, outputs)| {
-            let outputs = if self.mask {
-                Cow::Owned(
-                    outputs
-                        .iter()
-                        .map(|(k, v)| (k.clone(), flowtoy::secrets::mask_json(v)))
-                        .collect(),
-                )
-            } else {
-                Cow::Borrowed(&**outputs)
-            };
-            (name.as_str(), outputs)
-        })
-    }
-}
-
-impl Serialize for Outputs {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.steps.len()))?;
-        for (name, outputs) in self.each() {
-            map.serialize_entry(name, &*outputs)?;
-        }
-        map.end()
-    }
-}
-
-/// The outputs of the run's succeeded steps (see [`Outputs`]).
-pub fn outputs(runner: &LocalRunner, show_secrets: bool) -> Outputs {
-    let store = runner.flow_store();
-    Outputs {
-        steps: runner
-            .steps()
-            .iter()
-            .filter_map(|s| store.get(&s.name).map(|o| (s.name.clone(), o)))
-            .collect(),
-        mask: !show_secrets && !flowtoy::secrets::registry().is_empty(),
+/// The outputs to print: the engine's outputs document (file order, secret
+/// values masked unless `show_secrets`, SPEC R24).
+pub fn outputs(runner: &LocalRunner, show_secrets: bool) -> OutputsDocument<'_> {
+    let outputs = runner.outputs();
+    if show_secrets {
+        outputs.show_secrets()
+    } else {
+        outputs
     }
 }
 
 /// Prints the outputs as pretty JSON.
-pub fn json(outputs: &Outputs) {
+pub fn json(outputs: &OutputsDocument) {
     match serde_json::to_string_pretty(outputs) {
         Ok(text) => println!("{text}"),
         Err(e) => eprintln!("error: cannot print the outputs as JSON: {e}"),
@@ -70,7 +27,7 @@ pub fn json(outputs: &Outputs) {
 
 /// Writes the outputs as JSON to `path`, replacing it only once the new
 /// content is complete.
-pub fn write_json_file(path: &Path, outputs: &Outputs) -> std::io::Result<()> {
+pub fn write_json_file(path: &Path, outputs: &OutputsDocument) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(outputs).map_err(std::io::Error::other)?;
     let tmp = path.with_file_name(format!(
         ".{}.tmp-{}",
@@ -113,9 +70,9 @@ fn indent(text: &str, prefix: &str) -> String {
 }
 
 /// Prints the outputs for people: each succeeded step, then `name: value` lines.
-pub fn human(outputs: &Outputs) {
+pub fn human(outputs: &OutputsDocument) {
     let mut out = String::new();
-    for (step, step_outputs) in outputs.each() {
+    for (step, step_outputs) in outputs.iter() {
         if step_outputs.is_empty() {
             out.push_str(&format!("{step} (no outputs)\n"));
             continue;

@@ -3,6 +3,7 @@
 
 mod status_api_support;
 
+use flowtoy::runner::{RunEndedEvent, RunOutcome, StatusDocument, StepEvent, StepState};
 use serde_json::json;
 use status_api_support::{check_status, write, Serving, SseStream, GATED_FLOW};
 
@@ -78,6 +79,12 @@ fn events_stream_every_state_change_and_the_run_end() {
     assert_eq!(first.event, "status");
     check_status(&first.data);
     assert_eq!(first.data["steps"]["gate"]["state"], "running");
+    // Every event reads as the engine's own document types.
+    let document: StatusDocument = serde_json::from_value(first.data.clone()).expect("a status");
+    assert_eq!(
+        document.steps.get("gate").unwrap().state,
+        StepState::Running
+    );
 
     write(dir.path(), "go", "");
     let mut seen = Vec::new();
@@ -88,10 +95,14 @@ fn events_stream_every_state_change_and_the_run_end() {
         if event.event == "run_ended" {
             assert_eq!(event.data["outcome"], "completed");
             assert!(event.data["ended_at"].is_f64());
+            let ended: RunEndedEvent = serde_json::from_value(event.data).expect("run_ended");
+            assert_eq!(ended.outcome, RunOutcome::Completed);
             break;
         }
         assert_eq!(event.event, "step", "{event:?}");
         let data = &event.data;
+        let step: StepEvent = serde_json::from_value(data.clone()).expect("a step event");
+        assert_eq!(step.name, data["name"].as_str().unwrap());
         assert!(
             data["started_at"].is_f64() && data["notes"].is_array(),
             "{data}"

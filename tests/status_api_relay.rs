@@ -2,8 +2,11 @@
 //! R18, R20): same answers, live events, 502 when the runner is away, and
 //! usage errors for both or neither of CONFIG and --status-url.
 
+mod common;
 mod status_api_support;
 
+use common::http_server::{self, Response};
+use flowtoy::runner_api::{self, RelayClient, StatusUrl};
 use serde_json::json;
 use status_api_support::{check_status, closed_port, write, Serving, SseStream, GATED_FLOW};
 
@@ -125,4 +128,33 @@ fn webui_needs_exactly_one_of_config_and_status_url() {
         "{stderr}"
     );
     assert!(!dir.path().join("go").exists());
+}
+
+#[test]
+fn relay_of_an_answer_that_is_not_a_status_document_is_a_502() {
+    let fake = http_server::start(|req| match req.target.as_str() {
+        "/status" => Response::json(200, r#"{"hello": "world"}"#),
+        _ => Response::json(200, r#"{"a": {"x": 1}}"#),
+    });
+    let url = StatusUrl::parse(&fake.url("")).unwrap();
+    let relay = runner_api::serve_api_in_thread(
+        RelayClient::new(url).unwrap().into(),
+        "127.0.0.1",
+        0,
+        tracing::Level::WARN,
+        None,
+    )
+    .unwrap();
+    let (code, body) = status_api_support::get_json(&format!("{}/status", relay.url()));
+    assert_eq!(code, 502, "{body}");
+    let error = body["error"].as_str().expect("an error message");
+    assert!(
+        error.contains("did not answer with a status document") && error.contains("no `steps`"),
+        "{error}"
+    );
+    // Other endpoints are passed through as they are.
+    assert_eq!(
+        status_api_support::get_json(&format!("{}/outputs", relay.url())),
+        (200, json!({"a": {"x": 1}}))
+    );
 }

@@ -2,6 +2,7 @@
 //! `Tab` moves the focus, arrows and PageUp/PageDown scroll the focused panel.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use flowtoy::runner::StatusReply;
 use flowtoy::tui::{self, handle_key, App, Clock, KeyAction, Panel, Update};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -27,10 +28,11 @@ fn app(steps: usize, show_logs: bool) -> App {
         .collect();
     let mut app = App::new("test", show_logs);
     app.clock = Clock::FixedOffset(0);
+    let status = json!({"run_id": 1, "started_at": 1_732_410_000.0, "ended_at": 1_732_410_100.0,
+                        "total_steps": steps, "completed_steps": steps, "current_step": null,
+                        "running_steps": [], "running_count": 0, "steps": step_map});
     app.apply(Update::Snapshot {
-        status: json!({"run_id": 1, "started_at": 1_732_410_000.0, "ended_at": 1_732_410_100.0,
-                       "total_steps": steps, "completed_steps": steps, "current_step": null,
-                       "running_steps": [], "running_count": 0, "steps": step_map}),
+        status: StatusReply::from_json(status).expect("a status document"),
         outputs: Value::Object(outputs),
     });
     if show_logs {

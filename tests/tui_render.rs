@@ -3,7 +3,7 @@
 //! shown at UTC+0 here (`Clock::FixedOffset(0)`) so frames do not depend on
 //! the machine's time zone; `flowtoy tui` itself shows local time.
 
-use flowtoy::runner::{RunStatus, StepState, StepStatus};
+use flowtoy::runner::{RunStatus, StatusReply, StepState, StepStatus};
 use flowtoy::tui::{self, App, Clock, Connection, Update};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -50,8 +50,16 @@ fn app_with(status: Value, outputs: Value) -> App {
     let mut app = App::new("http://127.0.0.1:8000", false);
     app.clock = Clock::FixedOffset(0);
     app.now = T0 + 5.0;
-    app.apply(Update::Snapshot { status, outputs });
+    app.apply(snapshot(status, outputs));
     app
+}
+
+/// What a source delivers for these documents.
+fn snapshot(status: Value, outputs: Value) -> Update {
+    Update::Snapshot {
+        status: StatusReply::from_json(status).expect("a status document"),
+        outputs,
+    }
 }
 
 fn draw(app: &mut App, width: u16, height: u16) -> Buffer {
@@ -224,10 +232,7 @@ fn unreachable_runner_before_any_status() {
 #[test]
 fn a_server_without_a_runner_is_shown_as_such() {
     let mut app = App::new("http://127.0.0.1:8000", false);
-    app.apply(Update::Snapshot {
-        status: json!({"status": "no-runner"}),
-        outputs: json!({}),
-    });
+    app.apply(snapshot(json!({"status": "no-runner"}), json!({})));
     let frame = frame(&mut app, 60, 12);
     assert!(frame.contains("no runner attached"), "{frame}");
     assert_eq!(app.connection, Connection::Live);
@@ -236,10 +241,8 @@ fn a_server_without_a_runner_is_shown_as_such() {
 #[test]
 fn something_that_is_not_a_status_is_an_error_not_a_crash() {
     let mut app = App::new("http://127.0.0.1:8000", false);
-    app.apply(Update::Snapshot {
-        status: json!(["not", "a", "status"]),
-        outputs: json!({}),
-    });
+    let error = StatusReply::from_json(json!(["not", "a", "status"])).expect_err("not a status");
+    app.apply(Update::Failed(error));
     let frame = frame(&mut app, 80, 12);
     assert!(
         line_with(&frame, "✗").contains("not a JSON object"),
@@ -301,7 +304,14 @@ fn the_engines_own_status_json_is_understood() {
         ],
         outcome: None,
     };
-    let frame = frame(&mut app_with(status.to_json(), json!({"a": {}})), 80, 20);
+    let frame = frame(
+        &mut app_with(
+            serde_json::to_value(status.document()).expect("JSON"),
+            json!({"a": {}}),
+        ),
+        80,
+        20,
+    );
     assert!(line_with(&frame, "✓ a").contains("+1.0s"));
     assert!(line_with(&frame, "✗ b").contains("boom"));
     assert!(line_with(&frame, "⊘ c").contains("skipped: depends on 'b'"));

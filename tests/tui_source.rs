@@ -1,19 +1,21 @@
 //! Where `flowtoy tui` gets its data (SPEC R19, R22): a runner's status API
-//! over HTTP. Real servers on 127.0.0.1: the engine's own status API around
-//! a real run, a small HTTP server answering known JSON, and a port where
-//! nothing listens.
+//! over HTTP, or a runner of this process read directly. Real servers on
+//! 127.0.0.1: the engine's own status API around a real run, a small HTTP
+//! server answering known JSON, and a port where nothing listens.
 
 mod common;
 
 use common::http_server::{self, Response};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use flowtoy::runner::LocalRunner;
+use flowtoy::runner::{LocalRunner, StatusReply};
 use flowtoy::runner_api;
 use flowtoy::tui::feed::Feed;
-use flowtoy::tui::{self, App, Clock, Connection, HttpSource, Panel, StatusSource, Tui, Update};
+use flowtoy::tui::{
+    self, App, Clock, Connection, HttpSource, InProcessSource, Panel, StatusSource, Tui, Update,
+};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use serde_json::json;
+use serde_json::Value;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
@@ -103,7 +105,7 @@ fn a_status_url_may_be_the_base_or_the_status_endpoint() {
         let mut source = HttpSource::new(&url).expect("valid URL");
         assert_eq!(source.label(), server.url(""));
         let fetched = source.fetch().expect("fetch");
-        assert_eq!(fetched.status, json!({"status": "no-runner"}));
+        assert_eq!(fetched.status, StatusReply::NoRunner);
     }
     let error = HttpSource::new("127.0.0.1:8000").expect_err("no scheme");
     assert!(error.contains("invalid status URL"), "{error}");
@@ -168,6 +170,50 @@ fn a_real_run_through_the_status_api_and_the_runner_going_away() {
         gone.contains("✓ hello"),
         "the last status stays on screen:\n{gone}"
     );
+}
+
+/// The in-process source and `GET /status` / `GET /outputs` give the same
+/// documents for the same runner: the TUI's all-in-one mode and a remote
+/// TUI show the same thing.
+#[test]
+fn the_in_process_source_reads_what_the_status_api_serves() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let runner = finished_runner(&dir);
+    let server = runner_api::serve_runner_api_in_thread(
+        Some(Arc::clone(&runner)),
+        "127.0.0.1",
+        0,
+        tracing::Level::WARN,
+        None,
+    )
+    .expect("status API");
+    let over_http = HttpSource::new(&server.url())
+        .expect("valid URL")
+        .fetch()
+        .expect("the API answers");
+    let in_process = InProcessSource::new(Arc::clone(&runner))
+        .fetch()
+        .expect("the runner answers");
+    assert_eq!(in_process.outputs, over_http.outputs);
+
+    // The served text is the document's, byte for byte.
+    let served = reqwest::blocking::get(format!("{}/status", server.url()))
+        .expect("GET /status")
+        .text()
+        .expect("a body");
+    let document = serde_json::to_string(&in_process.status).expect("JSON");
+    assert_eq!(served, document);
+    // Read back, it is what the HTTP source got (both parsed from the same
+    // text: JSON parsing may round the last digit of a time).
+    let read_back: Value = serde_json::from_str(&document).expect("JSON");
+    assert_eq!(
+        StatusReply::from_json(read_back).expect("a status document"),
+        over_http.status
+    );
+    let StatusReply::Run(run) = in_process.status else {
+        panic!("a run")
+    };
+    assert_eq!(run.steps.len(), 3);
 }
 
 #[test]

@@ -51,6 +51,20 @@ impl FlowStore {
         self.read().steps.get(step).cloned()
     }
 
+    /// The outputs of those of `names` that have some, in the order of
+    /// `names` (shared, not copied), read under one lock: a consistent
+    /// snapshot.
+    pub fn get_each<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<(&'a str, Arc<StepOutputs>)> {
+        let inner = self.read();
+        names
+            .into_iter()
+            .filter_map(|n| inner.steps.get(n).map(|o| (n, Arc::clone(o))))
+            .collect()
+    }
+
     /// Names of the steps that have outputs, in the order they finished.
     pub fn names(&self) -> Vec<String> {
         self.read().order.clone()

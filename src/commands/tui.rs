@@ -1,8 +1,9 @@
 //! `flowtoy tui`: watch a run in a full-screen terminal UI (SPEC R22).
 //!
-//! All-in-one (`flowtoy tui CONFIG...`): the flow runs here, its status API
-//! is served on a free port of 127.0.0.1 and the UI reads it like any remote
-//! runner; the UI stays after the run until `q`. Remote (`--status-url URL`,
+//! All-in-one (`flowtoy tui CONFIG...`): the flow runs here and the UI reads
+//! the runner in-process; its status API is served on a free port of
+//! 127.0.0.1 for others to watch (SPEC R22). The UI stays after the run
+//! until `q`. Remote (`--status-url URL`,
 //! or `RUNNER_STATUS_URL` when no CONFIG is given): nothing runs here.
 //!
 //! Exit status: a signal (SIGINT, SIGTERM, SIGHUP) gives 128 + its number;
@@ -14,7 +15,7 @@ use crate::cli::{GlobalArgs, TuiArgs};
 use crate::error::{self, CliError, CliResult, OK};
 use crate::{logging, print};
 use flowtoy::runner_api::{self, LogCapture};
-use flowtoy::tui::{Ended, HttpSource, Tui};
+use flowtoy::tui::{Ended, HttpSource, InProcessSource, Tui};
 use std::io::IsTerminal;
 use std::sync::Arc;
 
@@ -77,7 +78,8 @@ fn signal_exit(ended: &Ended) -> Option<i32> {
     ended.signal.map(|signal| 128 + signal)
 }
 
-/// Runs the flow here, serves its status API on a free port, watches it.
+/// Runs the flow here and watches it in-process; serves its status API on
+/// a free port for others.
 fn all_in_one(args: TuiArgs, global: &GlobalArgs) -> CliResult {
     let runner = super::execute::runner(&args.configs, &args.plugins, args.max_workers)?;
     need_terminal()?;
@@ -94,7 +96,8 @@ fn all_in_one(args: TuiArgs, global: &GlobalArgs) -> CliResult {
         capture.clone(),
     )
     .map_err(|e| CliError::Address(e.to_string()))?;
-    let source = HttpSource::new(&server.url()).map_err(CliError::Internal)?;
+    let source = InProcessSource::new(Arc::clone(&runner))
+        .label(format!("this process (status API at {})", server.url()));
     let run_thread = {
         let runner = Arc::clone(&runner);
         std::thread::Builder::new()

@@ -1,5 +1,7 @@
 //! Running a flow: [`LocalRunner`], its live [`RunStatus`] and [`StepStatus`],
-//! and cancellation (SPEC R13–R16, R23).
+//! the documents readers get of them ([`StatusDocument`] for the status,
+//! [`OutputsDocument`] for the outputs), and cancellation (SPEC R13–R16,
+//! R19, R23).
 //!
 //! ```no_run
 //! use flowtoy::{config, runner::LocalRunner};
@@ -13,13 +15,19 @@
 
 mod cancel;
 mod condition;
+mod document;
 mod fanout;
+mod outputs;
 mod scheduler;
 mod status;
 mod step;
 mod tries;
 
 pub use cancel::CancelHandle;
+pub use document::{
+    RunEndedEvent, StatusDocument, StatusReply, StepDocument, StepDocuments, StepEvent,
+};
+pub use outputs::OutputsDocument;
 pub use status::{
     now_secs, ItemCounts, RunEvent, RunOutcome, RunStatus, StatusStore, StepState, StepStatus,
 };

@@ -2,8 +2,7 @@
 //! step's status is an immutable `Arc` replaced on change, so a snapshot is a
 //! list of pointers and never sees a half-updated step.
 
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::broadcast;
@@ -17,7 +16,7 @@ pub fn now_secs() -> f64 {
 }
 
 /// Where a step is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StepState {
     /// Not started.
@@ -44,6 +43,18 @@ impl StepState {
         }
     }
 
+    /// The state called `name` in the status API, if there is one.
+    pub fn from_name(name: &str) -> Option<StepState> {
+        Some(match name {
+            "pending" => StepState::Pending,
+            "running" => StepState::Running,
+            "succeeded" => StepState::Succeeded,
+            "failed" => StepState::Failed,
+            "skipped" => StepState::Skipped,
+            _ => return None,
+        })
+    }
+
     /// True for succeeded, failed and skipped.
     pub fn is_final(self) -> bool {
         matches!(
@@ -53,8 +64,9 @@ impl StepState {
     }
 }
 
-/// One step's status.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One step's status (its place in the status document:
+/// [`StepStatus::document`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct StepStatus {
     /// The step's name.
     pub name: String,
@@ -75,7 +87,7 @@ pub struct StepStatus {
 }
 
 /// How the iterations of a `foreach` step stand (SPEC R28).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemCounts {
     /// Items in the list.
     pub total: usize,
@@ -89,30 +101,8 @@ pub struct ItemCounts {
     pub skipped: usize,
 }
 
-impl StepStatus {
-    /// The step in the JSON shape of an entry of `steps` in `GET /status`
-    /// (SPEC R19): `{state, started_at, ended_at, notes, outputs}`.
-    pub fn to_json(&self) -> Value {
-        let notes: Vec<&str> = self.error.as_deref().into_iter().collect();
-        let mut doc = json!({
-            "state": self.state,
-            "started_at": self.started_at,
-            "ended_at": self.ended_at,
-            "notes": notes,
-            "outputs": self.outputs,
-        });
-        if let Some(attempt) = self.attempt {
-            doc["attempt"] = json!(attempt);
-        }
-        if let Some(items) = self.items {
-            doc["items"] = json!(items);
-        }
-        doc
-    }
-}
-
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunOutcome {
     /// Every step finished; failures (if any) were covered by `skip`/`continue`.
@@ -123,7 +113,8 @@ pub enum RunOutcome {
     Cancelled,
 }
 
-/// The whole run's status.
+/// The whole run's status (as the status document of SPEC R19:
+/// [`RunStatus::document`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunStatus {
     /// Milliseconds since the epoch when the runner was made.
@@ -159,27 +150,6 @@ impl RunStatus {
             .filter(|s| s.state == StepState::Running)
             .map(|s| s.name.as_str())
             .collect()
-    }
-
-    /// The status in the JSON shape of `GET /status` (SPEC R19).
-    pub fn to_json(&self) -> Value {
-        let running = self.running_steps();
-        let steps: serde_json::Map<String, Value> = self
-            .steps
-            .iter()
-            .map(|s| (s.name.clone(), s.to_json()))
-            .collect();
-        json!({
-            "run_id": self.run_id,
-            "started_at": self.started_at,
-            "ended_at": self.ended_at,
-            "total_steps": self.steps.len(),
-            "completed_steps": self.completed_steps(),
-            "current_step": running.first(),
-            "running_steps": running,
-            "running_count": running.len(),
-            "steps": steps,
-        })
     }
 }
 

@@ -2,16 +2,21 @@
 //! step state change and one at the run's end (SPEC R19).
 //!
 //! The stream opens with a `status` event holding the whole `/status`
-//! document, so a client needs no separate first request and misses nothing
-//! (it subscribes before taking the snapshot). Then:
-//! - `step`: `{name, state, started_at, ended_at, notes, outputs}`;
-//! - `run_ended`: `{ended_at, outcome}` (`completed`, `halted`, `cancelled`),
+//! document ([`StatusDocument`](crate::runner::StatusDocument)), so a client
+//! needs no separate first request and misses nothing (it subscribes before
+//! taking the snapshot). Then:
+//! - `step`: `{name, state, started_at, ended_at, notes, outputs}`
+//!   ([`StepEvent`]);
+//! - `run_ended`: `{ended_at, outcome}` (`completed`, `halted`, `cancelled`;
+//!   [`RunEndedEvent`]),
 //!   also sent right after the first `status` when the run has already ended;
 //! - `status` again when the client fell behind and events were dropped.
 
-use crate::runner::{LocalRunner, RunEvent, RunOutcome, RunStatus, StepStatus};
+use crate::runner::{
+    LocalRunner, RunEndedEvent, RunEvent, RunOutcome, RunStatus, StatusReply, StepEvent, StepStatus,
+};
 use futures_util::{stream, StreamExt};
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
@@ -22,31 +27,26 @@ use warp::sse::Event;
 /// How often an idle stream sends a comment so proxies keep it open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-fn event(name: &str, data: &Value) -> Event {
-    Event::default().event(name).data(data.to_string())
+fn event(name: &str, data: &impl Serialize) -> Event {
+    let data = serde_json::to_string(data).unwrap_or_else(|e| {
+        serde_json::json!({ "error": format!("cannot serialize the event: {e}") }).to_string()
+    });
+    Event::default().event(name).data(data)
 }
 
 /// The `status` event.
 pub fn status_event(status: &RunStatus) -> Event {
-    event("status", &status.to_json())
+    event("status", &status.document())
 }
 
 /// The `step` event of one state change.
 pub fn step_event(step: &StepStatus) -> Event {
-    let mut data = serde_json::Map::new();
-    data.insert("name".into(), Value::String(step.name.clone()));
-    if let Value::Object(fields) = step.to_json() {
-        data.extend(fields);
-    }
-    event("step", &Value::Object(data))
+    event("step", &StepEvent::of(step))
 }
 
 /// The `run_ended` event.
 pub fn ended_event(ended_at: f64, outcome: RunOutcome) -> Event {
-    event(
-        "run_ended",
-        &json!({ "ended_at": ended_at, "outcome": outcome }),
-    )
+    event("run_ended", &RunEndedEvent { ended_at, outcome })
 }
 
 /// The event stream of `runner` until `stop` resolves or the client leaves.
@@ -78,9 +78,6 @@ pub fn runner_events(
 /// `{"status": "no-runner"}`, then the stream closes and the browser's
 /// `EventSource` comes back two seconds later.
 pub fn no_runner_events() -> impl warp::Reply {
-    let only = Event::default()
-        .event("status")
-        .retry(Duration::from_secs(2))
-        .data(json!({"status": "no-runner"}).to_string());
+    let only = event("status", &StatusReply::NoRunner).retry(Duration::from_secs(2));
     warp::sse::reply(stream::iter([Ok::<_, Infallible>(only)]))
 }

@@ -3,6 +3,7 @@
 //! `502 {"error": ...}`, never a crash.
 
 use super::reply::{json_error, json_response};
+use crate::runner::StatusReply;
 use futures_util::StreamExt;
 use std::time::Duration;
 use warp::http::StatusCode;
@@ -98,35 +99,62 @@ impl RelayClient {
         )
     }
 
-    /// Forwards a JSON endpoint (`status`, `outputs`, `logs`): the remote
-    /// answer as is when it is JSON, else a 502 that says why.
+    /// Forwards a JSON endpoint (`outputs`, `logs`): the remote answer as
+    /// is when it is JSON, else a 502 that says why.
     pub async fn json(&self, endpoint: &str) -> Response {
+        match self.fetch(endpoint).await {
+            Ok((code, body)) => json_response(code, body),
+            Err(error) => error,
+        }
+    }
+
+    /// Forwards `GET /status`: the remote answer as is (fields this version
+    /// does not know pass through) once it reads as a status document
+    /// ([`StatusReply`]), else a 502 that says why.
+    pub async fn status(&self) -> Response {
+        let (code, body) = match self.fetch("status").await {
+            Ok(answer) => answer,
+            Err(error) => return error,
+        };
+        if code.is_success() {
+            if let Err(e) = serde_json::from_slice::<StatusReply>(&body) {
+                return json_error(
+                    StatusCode::BAD_GATEWAY,
+                    &format!(
+                        "the runner at {} did not answer with a status document: {e}",
+                        self.url.endpoint("status")
+                    ),
+                );
+            }
+        }
+        json_response(code, body)
+    }
+
+    /// GETs a JSON endpoint: its status code and body, or the 502 to answer.
+    async fn fetch(&self, endpoint: &str) -> Result<(StatusCode, Vec<u8>), Response> {
         let answer = self
             .client
             .get(self.url.endpoint(endpoint))
             .timeout(REQUEST_TIMEOUT)
             .send()
             .await;
-        let response = match answer {
-            Ok(r) => r,
-            Err(e) => return self.unreachable(endpoint, &e),
-        };
+        let response = answer.map_err(|e| self.unreachable(endpoint, &e))?;
         let status = response.status().as_u16();
-        let body = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => return self.unreachable(endpoint, &e),
-        };
-        if serde_json::from_slice::<serde_json::Value>(&body).is_err() {
-            return json_error(
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.unreachable(endpoint, &e))?;
+        if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+            return Err(json_error(
                 StatusCode::BAD_GATEWAY,
                 &format!(
                     "the runner at {} answered HTTP {status} with something that is not JSON",
                     self.url.endpoint(endpoint)
                 ),
-            );
+            ));
         }
         let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-        json_response(code, body.to_vec())
+        Ok((code, body.to_vec()))
     }
 
     /// Forwards the remote `/events` stream until it ends or `stop` resolves.

@@ -7,13 +7,9 @@ use super::log_capture::LogCapture;
 use super::reply::{asset, json_error, json_ok};
 use super::source::ApiSource;
 use super::webui;
-use crate::flows::StepOutputs;
-use crate::runner::{LocalRunner, RunStatus, StepStatus};
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use crate::runner::StatusReply;
 use serde_json::json;
-use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::Arc;
 use tokio::sync::watch;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
@@ -40,105 +36,21 @@ impl ApiState {
     }
 }
 
-/// The `flows` mapping, serialized straight from the shared store: the
-/// outputs are not copied per request.
-struct OutputsView(Vec<(String, Arc<StepOutputs>)>);
-
-impl Serialize for OutputsView {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Secret values are masked (SPEC R24); with none known, nothing is copied.
-        let secrets = crate::secrets::registry();
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, outputs) in &self.0 {
-            if secrets.is_empty() {
-                map.serialize_entry(name, outputs.as_ref())?;
-            } else {
-                let masked = secrets.mask_json(&serde_json::Value::Object((**outputs).clone()));
-                map.serialize_entry(name, &masked)?;
-            }
-        }
-        map.end()
-    }
-}
-
-/// The outputs, in the order of the steps in the flow (as `run -j` prints them).
-fn outputs_in_file_order(runner: &LocalRunner) -> OutputsView {
-    let mut shared: HashMap<String, Arc<StepOutputs>> =
-        runner.flow_store().shared().into_iter().collect();
-    OutputsView(
-        runner
-            .steps()
-            .iter()
-            .filter_map(|step| shared.remove_entry(&step.name))
-            .collect(),
-    )
-}
-
-/// A `/status` document serialized straight from a snapshot, without
-/// building a JSON tree first; the same shape as [`RunStatus::to_json`].
-struct StatusView<'a>(&'a RunStatus);
-
-/// One entry of `steps`; the same shape as [`StepStatus::to_json`].
-struct StepView<'a>(&'a StepStatus);
-
-impl Serialize for StepView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let step = self.0;
-        let mut map = serializer.serialize_map(Some(5))?;
-        map.serialize_entry("state", &step.state)?;
-        map.serialize_entry("started_at", &step.started_at)?;
-        map.serialize_entry("ended_at", &step.ended_at)?;
-        let notes: &[String] = step.error.as_slice();
-        map.serialize_entry("notes", notes)?;
-        map.serialize_entry("outputs", &step.outputs)?;
-        map.end()
-    }
-}
-
-struct StepsView<'a>(&'a [Arc<StepStatus>]);
-
-impl Serialize for StepsView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for step in self.0 {
-            map.serialize_entry(&step.name, &StepView(step))?;
-        }
-        map.end()
-    }
-}
-
-impl Serialize for StatusView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let status = self.0;
-        let running = status.running_steps();
-        let mut map = serializer.serialize_map(Some(9))?;
-        map.serialize_entry("run_id", &status.run_id)?;
-        map.serialize_entry("started_at", &status.started_at)?;
-        map.serialize_entry("ended_at", &status.ended_at)?;
-        map.serialize_entry("total_steps", &status.steps.len())?;
-        map.serialize_entry("completed_steps", &status.completed_steps())?;
-        map.serialize_entry("current_step", &running.first())?;
-        map.serialize_entry("running_steps", &running)?;
-        map.serialize_entry("running_count", &running.len())?;
-        map.serialize_entry("steps", &StepsView(&status.steps))?;
-        map.end()
-    }
-}
-
 async fn status(state: ApiState) -> Response {
     match &state.source {
         ApiSource::Local(slot) => match slot.get() {
-            Some(runner) => json_ok(&StatusView(&runner.status())),
-            None => json_ok(&json!({"status": "no-runner"})),
+            // Serialized straight from the snapshot's steps, not copied.
+            Some(runner) => json_ok(&StatusReply::Run(runner.status().document())),
+            None => json_ok(&StatusReply::NoRunner),
         },
-        ApiSource::Relay(client) => client.json("status").await,
+        ApiSource::Relay(client) => client.status().await,
     }
 }
 
 async fn outputs(state: ApiState) -> Response {
     match &state.source {
         ApiSource::Local(slot) => match slot.get() {
-            Some(runner) => json_ok(&outputs_in_file_order(&runner)),
+            Some(runner) => json_ok(&runner.outputs()),
             None => json_ok(&json!({})),
         },
         ApiSource::Relay(client) => client.json("outputs").await,
@@ -228,45 +140,4 @@ pub fn routes(state: ApiState, log_requests: bool) -> warp::filters::BoxedFilter
         }
     });
     all.with(logged).map(Reply::into_response).boxed()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::runner::{StatusStore, StepState};
-
-    #[test]
-    fn the_served_status_has_the_shape_of_run_status_to_json() {
-        let store = StatusStore::new(42, ["a", "b", "c", "d"].into_iter().map(String::from));
-        store.start();
-        store.update(0, |s| {
-            s.state = StepState::Succeeded;
-            s.started_at = Some(1.5);
-            s.ended_at = Some(2.0);
-            s.outputs = vec!["x".into(), "y".into()];
-        });
-        store.update(1, |s| {
-            s.state = StepState::Running;
-            s.started_at = Some(1.75);
-        });
-        store.update(2, |s| {
-            s.state = StepState::Failed;
-            s.started_at = Some(1.0);
-            s.ended_at = Some(3.0);
-            s.error = Some("boom".into());
-        });
-        let status = store.snapshot();
-        let served: serde_json::Value =
-            serde_json::from_slice(&serde_json::to_vec(&StatusView(&status)).unwrap()).unwrap();
-        // Both through text, so float parsing rounds them the same way.
-        let expected: serde_json::Value =
-            serde_json::from_str(&status.to_json().to_string()).unwrap();
-        assert_eq!(served, expected);
-
-        assert_eq!(
-            serde_json::to_string(&StatusView(&status)).unwrap(),
-            status.to_json().to_string(),
-            "same keys in the same order"
-        );
-    }
 }

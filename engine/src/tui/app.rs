@@ -1,9 +1,9 @@
-//! The TUI's state: the last status and outputs received, the connection,
-//! the focused panel and each panel's scroll position. Rendering reads it;
-//! keys and updates change it.
+//! The TUI's state: the last status document and outputs received, the
+//! connection, the focused panel and each panel's scroll position.
+//! Rendering reads it; keys and updates change it.
 
 use super::format::Clock;
-use super::model::{RunView, StatusReport};
+use crate::runner::{StatusDocument, StatusReply};
 use serde_json::Value;
 
 /// The panels that can have the focus, in `Tab` order.
@@ -46,10 +46,10 @@ pub enum Connection {
 /// Something the status source delivered.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
-    /// A fresh `GET /status` and `GET /outputs` pair.
+    /// A fresh status and outputs pair.
     Snapshot {
-        /// The status document (SPEC R19).
-        status: Value,
+        /// The status document (SPEC R19), or that there is no runner.
+        status: StatusReply<'static>,
         /// The outputs mapping.
         outputs: Value,
     },
@@ -63,7 +63,7 @@ pub struct App {
     /// Where the data comes from, e.g. `remote http://127.0.0.1:8000`.
     pub source_label: String,
     /// The last run status received.
-    pub run: Option<RunView>,
+    pub run: Option<StatusDocument<'static>>,
     /// The server said it has no runner attached.
     pub no_runner: bool,
     /// The outputs mapping (`{}` before any step succeeds).
@@ -109,19 +109,17 @@ impl App {
     /// Takes in what the source delivered.
     pub fn apply(&mut self, update: Update) {
         match update {
-            Update::Snapshot { status, outputs } => match StatusReport::from_json(&status) {
-                Ok(StatusReport::Run(run)) => {
-                    self.run = Some(run);
-                    self.no_runner = false;
-                    self.set_outputs(outputs);
-                    self.connection = Connection::Live;
+            Update::Snapshot { status, outputs } => {
+                match status {
+                    StatusReply::Run(run) => {
+                        self.run = Some(run);
+                        self.no_runner = false;
+                        self.set_outputs(outputs);
+                    }
+                    StatusReply::NoRunner => self.no_runner = true,
                 }
-                Ok(StatusReport::NoRunner) => {
-                    self.no_runner = true;
-                    self.connection = Connection::Live;
-                }
-                Err(error) => self.failed(error),
-            },
+                self.connection = Connection::Live;
+            }
             Update::Failed(error) => self.failed(error),
         }
         self.clamp_scroll();

@@ -1,15 +1,19 @@
 //! `flowtoy tui`: a full-screen terminal view of a run (SPEC R22), built
 //! with `ratatui` and `crossterm`.
 //!
-//! The model is built from the status API's JSON (SPEC R19) whatever the
-//! mode: the CLI's all-in-one mode serves the status API of the runner it
-//! starts on a free port and points an [`HttpSource`] at it, exactly as the
-//! remote mode does with `--status-url`.
+//! Whatever the mode, the UI shows the status document of SPEC R19
+//! ([`StatusDocument`](crate::runner::StatusDocument), the type the status
+//! API serves) and the outputs document. Where they come from is a
+//! [`StatusSource`]: an [`InProcessSource`] reads a runner of this process
+//! directly (the CLI's all-in-one mode; it also serves the status API on a
+//! free port, for others to watch, but does not read through it), an
+//! [`HttpSource`] reads a remote runner's status API (`--status-url`).
 //!
 //! - [`app::App`]: the state (last status, outputs, logs, focus, scrolling);
 //! - [`render::draw`]: one frame; [`keys::handle_key`]: one key;
-//! - [`source::StatusSource`] / [`source::HttpSource`]: where data comes
-//!   from; [`feed::Feed`]: fetching in the background (events + polling);
+//! - [`source::StatusSource`], [`http::HttpSource`],
+//!   [`in_process::InProcessSource`]: where data comes from;
+//!   [`feed::Feed`]: fetching in the background (events + polling);
 //! - [`Tui::run`]: the whole thing on the real terminal, restored on quit,
 //!   on Ctrl-C, on SIGTERM and on panic.
 //!
@@ -24,16 +28,19 @@
 pub mod app;
 pub mod feed;
 pub mod format;
+pub mod http;
+pub mod in_process;
 pub mod keys;
-pub mod model;
 pub mod render;
 pub mod source;
 pub mod terminal;
 
 pub use app::{App, Connection, Panel, Update};
 pub use format::Clock;
+pub use http::HttpSource;
+pub use in_process::InProcessSource;
 pub use keys::{handle_key, KeyAction};
-pub use source::{EventWatcher, Fetched, HttpSource, StatusSource};
+pub use source::{EventWatcher, Fetched, StatusSource};
 
 use crate::runner::now_secs;
 use crossterm::event::{self, Event};

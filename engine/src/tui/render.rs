@@ -4,8 +4,7 @@
 
 use super::app::{App, Connection, Panel};
 use super::format::{self, duration, elapsed, one_line, truncate};
-use super::model::{RunView, StepRow};
-use crate::runner::StepState;
+use crate::runner::{StatusDocument, StepDocument, StepState};
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -167,10 +166,8 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-fn run_line(app: &App, run: &RunView) -> Line<'static> {
-    let id = run
-        .run_id
-        .map_or_else(|| "?".to_string(), |id| id.to_string());
+fn run_line(app: &App, run: &StatusDocument) -> Line<'static> {
+    let id = run.run_id.to_string();
     let (state, style) = match (run.started_at, run.ended_at) {
         (_, Some(_)) if run.count(StepState::Failed) > 0 => (
             "finished with failures",
@@ -200,7 +197,7 @@ fn run_line(app: &App, run: &RunView) -> Line<'static> {
     ])
 }
 
-fn progress_line(run: &RunView, width: usize) -> Line<'static> {
+fn progress_line(run: &StatusDocument, width: usize) -> Line<'static> {
     let label = format!(" {}/{} completed", run.completed_steps, run.total_steps);
     let bar_width = width.saturating_sub(format::width(&label)).min(60);
     let done = (bar_width * run.completed_steps.min(run.total_steps))
@@ -275,14 +272,14 @@ const START_WIDTH: usize = 8;
 const DURATION_WIDTH: usize = 8;
 
 impl Columns {
-    fn new(run: &RunView, inner: usize) -> Self {
+    fn new(run: &StatusDocument, inner: usize) -> Self {
         // icon, space, name, space, start, space, duration, two spaces, error
         let fixed = 1 + 1 + 1 + START_WIDTH + 1 + DURATION_WIDTH + 2;
         let free = inner.saturating_sub(fixed);
         let longest = run
             .steps
             .iter()
-            .map(|s| format::width(&s.name))
+            .map(|(name, _)| format::width(name))
             .max()
             .unwrap_or(0)
             .max(4);
@@ -338,13 +335,13 @@ fn draw_steps(frame: &mut Frame, app: &App, area: Rect) -> usize {
             .iter()
             .skip(first)
             .take(rows)
-            .map(|step| step_line(app, step, &cols)),
+            .map(|(name, step)| step_line(app, name, step, &cols)),
     );
     frame.render_widget(Paragraph::new(lines), inner);
     rows.max(1)
 }
 
-fn step_line(app: &App, step: &StepRow, cols: &Columns) -> Line<'static> {
+fn step_line(app: &App, name: &str, step: &StepDocument, cols: &Columns) -> Line<'static> {
     let start = match (step.state, step.started_at) {
         (StepState::Pending | StepState::Skipped, _) | (_, None) => String::new(),
         (_, Some(t)) => app.clock.hms(t),
@@ -355,11 +352,10 @@ fn step_line(app: &App, step: &StepRow, cols: &Columns) -> Line<'static> {
         _ => String::new(),
     };
     let error = step
-        .error
-        .as_deref()
-        .map(|e| truncate(&one_line(e), cols.error))
+        .error()
+        .map(|e| truncate(&one_line(&e), cols.error))
         .unwrap_or_default();
-    let name = truncate(&step.name, cols.name);
+    let name = truncate(name, cols.name);
     let pad = cols.name.saturating_sub(format::width(&name));
     let style = state_style(step.state);
     let error_style = match step.state {
