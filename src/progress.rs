@@ -5,7 +5,7 @@
 
 use flowtoy::runner::{RunEvent, StepState, StepStatus};
 use flowtoy::LocalRunner;
-use indexmap::IndexSet;
+use indexmap::IndexMap;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
@@ -30,7 +30,8 @@ enum Display {
 
 struct Printer {
     display: Display,
-    running: IndexSet<String>,
+    /// Running steps, with the try each is on.
+    running: IndexMap<String, u32>,
     done: usize,
     total: usize,
 }
@@ -60,7 +61,7 @@ impl Printer {
         };
         Printer {
             display,
-            running: IndexSet::new(),
+            running: IndexMap::new(),
             done: 0,
             total,
         }
@@ -73,8 +74,27 @@ impl Printer {
         let text = match step.state {
             StepState::Pending => return,
             StepState::Running => {
-                self.running.insert(step.name.clone());
-                format!("[{done}/{total}] ▶ {} started", step.name)
+                let attempt = step.attempt.unwrap_or(1);
+                match self.running.insert(step.name.clone(), attempt) {
+                    None => match step.items {
+                        Some(items) => format!(
+                            "[{done}/{total}] ▶ {} started over {} items",
+                            step.name, items.total
+                        ),
+                        None => format!("[{done}/{total}] ▶ {} started", step.name),
+                    },
+                    // A retry: say so once per try.
+                    Some(before) if attempt > before => {
+                        format!("[{done}/{total}] ↻ {} try {attempt}", step.name)
+                    }
+                    // Item counts changed: the bar shows them, lines do not.
+                    Some(_) => {
+                        if let Display::Bar(bar) = &self.display {
+                            bar.set_message(self.running_message());
+                        }
+                        return;
+                    }
+                }
             }
             StepState::Succeeded => format!(
                 "[{done}/{total}] ✓ {} succeeded{}",
@@ -98,15 +118,11 @@ impl Printer {
         if step.state.is_final() {
             self.running.shift_remove(&step.name);
         }
+        let message = self.running_message();
         match &mut self.display {
             Display::Bar(bar) => {
                 bar.set_position(done as u64);
-                let names: Vec<&str> = self.running.iter().map(String::as_str).take(5).collect();
-                bar.set_message(if names.is_empty() {
-                    String::new()
-                } else {
-                    format!("running: {}", names.join(", "))
-                });
+                bar.set_message(message);
                 if step.state == StepState::Failed {
                     bar.println(text);
                 }
@@ -114,6 +130,16 @@ impl Printer {
             Display::Lines(out) => {
                 let _ = writeln!(out, "{text}");
             }
+        }
+    }
+
+    /// `running: a, b` for the live line.
+    fn running_message(&self) -> String {
+        let names: Vec<&str> = self.running.keys().map(String::as_str).take(5).collect();
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!("running: {}", names.join(", "))
         }
     }
 

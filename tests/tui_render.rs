@@ -135,7 +135,7 @@ fn every_state_on_a_wide_terminal() {
 #[test]
 fn start_times_and_durations_are_formatted() {
     let frame = frame(&mut app_with(mixed_status(), mixed_outputs()), 100, 24);
-    let users = line_with(&frame, "fetch_users");
+    let users = line_with(&frame, "✓ fetch_users");
     assert!(
         users.contains("01:00:00") && users.contains("+1.2s"),
         "{users}"
@@ -338,4 +338,22 @@ fn states_are_coloured() {
     assert_eq!(colour_of("✓"), Color::Green);
     assert_eq!(colour_of("✗"), Color::Red);
     assert_eq!(colour_of("▶"), Color::Yellow);
+}
+
+#[test]
+fn foreach_counts_and_retries_are_shown() {
+    let mut status = mixed_status();
+    status["steps"]["transform"]["items"] =
+        json!({"total": 100, "succeeded": 35, "failed": 2, "running": 4});
+    status["steps"]["transform"]["attempt"] = json!(2);
+    status["steps"]["fetch_users"]["attempt"] = json!(3);
+    let mut app = app_with(status, mixed_outputs());
+    let frame = frame(&mut app, 100, 20);
+    let transform = line_with(&frame, "▶ transform");
+    assert!(
+        transform.contains("37/100 items (2 failed), try 2"),
+        "{transform}"
+    );
+    let users = line_with(&frame, "✓ fetch_users");
+    assert!(users.contains("try 3"), "{users}");
 }

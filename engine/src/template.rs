@@ -79,6 +79,10 @@ impl Templates {
                 .expect("the default delimiters are valid"),
         );
         env.add_filter("fromjson", fromjson);
+        // R30: a step without outputs counts as undefined for these.
+        env.add_filter("default", default);
+        env.add_test("defined", |v: &Value| !is_missing(v));
+        env.add_test("undefined", |v: &Value| is_missing(v));
         Templates {
             env,
             max_rendered: MAX_RENDERED,
@@ -198,6 +202,22 @@ impl Templates {
     }
 }
 
+/// True for an undefined value, and for the outputs of a step that has none
+/// (failed, skipped or not run yet, SPEC R30).
+fn is_missing(value: &Value) -> bool {
+    value.is_undefined() || value.downcast_object_ref::<NoOutputs>().is_some()
+}
+
+/// Jinja's `default(value, fallback='', lax=false)`, which also takes the
+/// place of a step without outputs (SPEC R30).
+fn default(value: Value, fallback: Option<Value>, lax: Option<bool>) -> Value {
+    if is_missing(&value) || (lax.unwrap_or(false) && !value.is_true()) {
+        fallback.unwrap_or_else(|| Value::from(""))
+    } else {
+        value
+    }
+}
+
 fn fromjson(text: &str) -> Result<Value, Error> {
     serde_json::from_str::<serde_json::Value>(text)
         .map(|v| to_value(&v))
@@ -272,7 +292,10 @@ fn expression_error(expr: &str, e: &Error) -> String {
 
 /// A render error as a message; an undefined value is named (SPEC R7).
 fn explain(source: &str, ctx: &Value, err: &Error, templates: &Templates) -> String {
-    if err.kind() == ErrorKind::UndefinedError {
+    if matches!(
+        err.kind(),
+        ErrorKind::UndefinedError | ErrorKind::WriteFailure
+    ) {
         if let Some(name) = first_undefined(source, ctx, templates) {
             return format!("undefined variable '{name}' in template {}", quote(source));
         }
@@ -298,7 +321,7 @@ fn first_undefined(source: &str, ctx: &Value, templates: &Templates) -> Option<S
         for part in name.split('.') {
             path.push(part);
             match current.get_attr(part) {
-                Ok(v) if !v.is_undefined() => current = v,
+                Ok(v) if !is_missing(&v) => current = v,
                 _ => return Some(path.join(".")),
             }
         }
@@ -316,12 +339,41 @@ impl Object for FlowsView {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let outputs = self.0.get(key.as_str()?)?;
-        Some(to_value(&*outputs))
+        let name = key.as_str()?;
+        Some(match self.0.get(name) {
+            Some(outputs) => to_value(&*outputs),
+            None => Value::from_object(NoOutputs(name.to_string())),
+        })
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         Enumerator::Values(self.0.names().into_iter().map(Value::from).collect())
+    }
+}
+
+/// `flows.NAME` of a step with no outputs (it failed, was skipped, or has
+/// not run): each of its outputs is undefined, so `{{ flows.NAME.x |
+/// default('y') }}` gives `y` while `{{ flows.NAME.x }}` still fails (SPEC
+/// R30); `default` and `is defined` treat the step itself as undefined.
+#[derive(Debug)]
+pub struct NoOutputs(pub String);
+
+impl Object for NoOutputs {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, _key: &Value) -> Option<Value> {
+        None
+    }
+
+    fn is_true(self: &Arc<Self>) -> bool {
+        false
+    }
+
+    fn render(self: &Arc<Self>, _f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Printing it is printing an undefined value: an error (R7).
+        Err(std::fmt::Error)
     }
 }
 
@@ -425,6 +477,30 @@ mod tests {
         let mut t = Templates::new();
         t.compile(src)?;
         t.render(src, &c.with(vec![]))
+    }
+
+    #[test]
+    fn a_step_without_outputs_is_undefined_for_default_and_defined() {
+        let c = ctx(&[("ok", json!({"x": 1}))]);
+        let r = |src: &str| render(src, &c);
+        assert_eq!(r("{{ flows.bad.x | default('y') }}").unwrap(), "y");
+        assert_eq!(r("{{ flows.bad | default('none') }}").unwrap(), "none");
+        assert_eq!(r("{{ flows.ok.x | default('y') }}").unwrap(), "1");
+        assert_eq!(
+            r("{{ flows.bad is defined }}|{{ flows.bad.x is undefined }}").unwrap(),
+            "False|True"
+        );
+        assert_eq!(
+            r("{% if flows.bad %}yes{% else %}no{% endif %}").unwrap(),
+            "no"
+        );
+        assert_eq!(r("{{ '' | default('e', true) }}").unwrap(), "e");
+        let e = r("{{ flows.bad.x }}").unwrap_err();
+        assert!(e.starts_with("undefined variable 'flows.bad"), "{e}");
+        let e = r("{{ flows.bad }}").unwrap_err();
+        assert!(e.starts_with("undefined variable 'flows.bad'"), "{e}");
+        let e = r("{{ nothing | upper }}").unwrap_err();
+        assert!(e.contains("nothing"), "{e}");
     }
 
     #[test]

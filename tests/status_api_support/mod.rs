@@ -318,11 +318,18 @@ pub fn check_status(status: &Value) -> u64 {
     let mut completed = 0;
     let mut running = Vec::new();
     for (name, step) in steps {
+        // `attempt` once started (R25), `items` for `foreach` steps (R28).
+        let mut step_keys = keys(step);
+        step_keys.retain(|k| *k != "attempt" && *k != "items");
         assert_eq!(
-            keys(step),
+            step_keys,
             ["ended_at", "notes", "outputs", "started_at", "state"],
             "{name}: {step}"
         );
+        if let Some(attempt) = step.get("attempt") {
+            assert!(attempt.as_u64().is_some_and(|n| n >= 1), "{name}: {step}");
+            assert_ne!(step["state"], "pending", "{name}: {step}");
+        }
         number_or_null(&step["started_at"], "started_at");
         number_or_null(&step["ended_at"], "ended_at");
         let notes = strings(&step["notes"], "notes");

@@ -88,6 +88,7 @@ pub struct StepStatus {
 
 /// How the iterations of a `foreach` step stand (SPEC R28).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ItemCounts {
     /// Items in the list.
     pub total: usize,

@@ -353,6 +353,7 @@ fn step_line(app: &App, name: &str, step: &StepDocument, cols: &Columns) -> Line
     };
     let error = step
         .error()
+        .or_else(|| progress_note(step))
         .map(|e| truncate(&one_line(&e), cols.error))
         .unwrap_or_default();
     let name = truncate(name, cols.name);
@@ -373,6 +374,23 @@ fn step_line(app: &App, name: &str, step: &StepDocument, cols: &Columns) -> Line
         ),
         Span::styled(error, error_style),
     ])
+}
+
+/// `37/100 items` for a `foreach` step, `try 2` for a retried one (R25, R28).
+fn progress_note(step: &StepDocument) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(items) = step.items {
+        let done = items.succeeded + items.failed + items.skipped;
+        let failed = match items.failed {
+            0 => String::new(),
+            n => format!(" ({n} failed)"),
+        };
+        parts.push(format!("{done}/{} items{failed}", items.total));
+    }
+    if let Some(attempt) = step.attempt.filter(|a| *a > 1) {
+        parts.push(format!("try {attempt}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 fn draw_outputs(frame: &mut Frame, app: &App, area: Rect) -> usize {

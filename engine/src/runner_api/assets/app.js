@@ -97,6 +97,8 @@ function setStep(step) {
     ended_at: step.ended_at,
     notes: step.notes || [],
     outputs: step.outputs || [],
+    attempt: step.attempt,
+    items: step.items,
   };
   if (!known) ui.order.push(step.name);
   if (ui.status.started_at === null && step.started_at) ui.status.started_at = step.started_at;
@@ -132,6 +134,17 @@ function scheduleDraw() {
   if (ui.drawTimer === null) ui.drawTimer = setTimeout(draw, 40);
 }
 
+// `37/100 items` for a foreach step, `try 2` for a retried one (R25, R28).
+function progressText(s) {
+  const parts = [];
+  if (s.items) {
+    const done = s.items.succeeded + s.items.failed + (s.items.skipped || 0);
+    parts.push(done + "/" + s.items.total + " items" + (s.items.failed ? " (" + s.items.failed + " failed)" : ""));
+  }
+  if (s.attempt > 1) parts.push("try " + s.attempt);
+  return parts.join(", ");
+}
+
 function drawRow(name) {
   const s = ui.status.steps[name];
   let tr = ui.rows.get(name);
@@ -155,7 +168,7 @@ function drawRow(name) {
     outs.dataset.names = outText;
     outs.replaceChildren(...(s.outputs || []).map((o) => el("span", "tag", o)));
   }
-  tr.cells[5].textContent = (s.notes || []).join("; ");
+  tr.cells[5].textContent = (s.notes || []).length ? s.notes.join("; ") : progressText(s);
   return tr;
 }
 

@@ -5,7 +5,9 @@
 //!   (`panic_in: call`, the default);
 //! - `wait_for_cancel` writes the file `started` (if given), then blocks
 //!   until the host reports cancellation (then writes `marker`, if given, and
-//!   succeeds) or until `limit` seconds pass (then fails).
+//!   succeeds) or until `limit` seconds pass (then fails);
+//! - `sleepy` sleeps `seconds` and ignores cancellation altogether, then
+//!   writes `done` (if given) and succeeds.
 
 use flowtoy_plugin_api::{
     CallContext, Payload, Provider, ProviderInfo, ProviderResult, ProviderType,
@@ -91,4 +93,39 @@ impl Provider for WaitForCancelCall {
     }
 }
 
-flowtoy_plugin_api::export_providers!(Panicky, WaitForCancel);
+/// Sleeps, deaf to cancellation.
+pub struct Sleepy;
+
+struct SleepyCall {
+    seconds: f64,
+    done: Option<String>,
+}
+
+impl ProviderType for Sleepy {
+    fn info(&self) -> ProviderInfo {
+        ProviderInfo::new(
+            "sleepy",
+            "sleeps and ignores cancellation (tests only)",
+            "0.0.1",
+        )
+    }
+
+    fn create(&self, configuration: &Value) -> Result<Box<dyn Provider>, String> {
+        Ok(Box::new(SleepyCall {
+            seconds: configuration["seconds"].as_f64().unwrap_or(1.0),
+            done: configuration["done"].as_str().map(str::to_string),
+        }))
+    }
+}
+
+impl Provider for SleepyCall {
+    fn call(&self, _payload: &Payload, _ctx: &CallContext) -> Result<ProviderResult, String> {
+        std::thread::sleep(Duration::from_secs_f64(self.seconds));
+        if let Some(done) = &self.done {
+            std::fs::write(done, "done").map_err(|e| format!("cannot write {done}: {e}"))?;
+        }
+        Ok(ProviderResult::ok(json!({"slept": self.seconds})))
+    }
+}
+
+flowtoy_plugin_api::export_providers!(Panicky, WaitForCancel, Sleepy);
