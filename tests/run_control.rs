@@ -446,3 +446,37 @@ fn status_shows_attempts_and_items() {
     );
     assert_eq!(doc["steps"]["each"]["attempt"], json!(1));
 }
+
+#[test]
+fn validate_and_graph_show_run_control() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let flow = std::fs::read_to_string(examples.join("conditions.yaml")).expect("example");
+    let out = Test::new()
+        .file("c.yaml", &flow)
+        .args(["validate", "c.yaml"])
+        .run();
+    out.success()
+        .stdout_has("[retry 3×, timeout 10 s, when: {{ flows.decide.mode != 'fast' }}]")
+        .stdout_has("[after_skipped: run]");
+    let out = Test::new()
+        .file("c.yaml", &flow)
+        .args(["validate", "--json", "c.yaml"])
+        .run();
+    let waves = out.success().stdout_json()["waves"].clone();
+    let careful = &waves[1][1];
+    assert_eq!(careful["name"], "careful");
+    assert_eq!(
+        careful["retry"],
+        json!({"attempts": 3, "delay": 0.5, "backoff": 2.0, "max_delay": 60.0})
+    );
+    assert_eq!(careful["timeout"], json!(10.0));
+    assert_eq!(waves[2][0]["after_skipped"], "run");
+    let flow = std::fs::read_to_string(examples.join("foreach.yaml")).expect("example");
+    let out = Test::new()
+        .file("f.yaml", &flow)
+        .args(["graph", "f.yaml"])
+        .run();
+    out.success()
+        .stdout_has("\"square\" [label=\"square\\n(process, foreach)\"]")
+        .stdout_has("\"ids\" -> \"square\" [style=dashed]");
+}

@@ -7,7 +7,7 @@
 use super::load;
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::error::{CliResult, OK};
-use flowtoy::config::Config;
+use flowtoy::config::{Config, StepDef};
 
 /// Runs `flowtoy graph`.
 pub fn run(args: GraphArgs) -> CliResult {
@@ -43,6 +43,19 @@ fn edges(config: &Config) -> Vec<Edge> {
     edges
 }
 
+/// A node's second line: the provider type, and `foreach` / `when` when the
+/// step fans out or runs on a condition (R27, R28).
+fn kind_label(step: &StepDef, type_name: &str) -> String {
+    let mut label = type_name.to_string();
+    if step.control.foreach.is_some() {
+        label.push_str(", foreach");
+    }
+    if step.control.when.is_some() {
+        label.push_str(", when");
+    }
+    label
+}
+
 /// Graphviz dot. Names are quoted, with `\` and `"` escaped.
 fn dot(config: &Config) -> String {
     let mut out = String::from(
@@ -50,12 +63,12 @@ fn dot(config: &Config) -> String {
          digraph flow {\n  rankdir=LR;\n  node [shape=box];\n",
     );
     for (step, source) in config.steps_with_sources() {
-        let kind = &source.type_name;
+        let kind = kind_label(step, &source.type_name);
         out.push_str(&format!(
             "  \"{}\" [label=\"{}\\n({})\"];\n",
             dot_escape(&step.name),
             dot_escape(&step.name),
-            dot_escape(kind)
+            dot_escape(&kind)
         ));
     }
     for edge in edges(config) {
@@ -93,12 +106,12 @@ fn mermaid(config: &Config) -> String {
          %% dashed: a dependency that comes only from a template reference (flows.NAME)\n",
     );
     for (i, (step, source)) in config.steps_with_sources().enumerate() {
-        let kind = &source.type_name;
+        let kind = kind_label(step, &source.type_name);
         out.push_str(&format!(
             "  s{}[\"{}<br/>({})\"]\n",
             i + 1,
             mermaid_escape(&step.name),
-            mermaid_escape(kind)
+            mermaid_escape(&kind)
         ));
     }
     for edge in edges(config) {

@@ -26,7 +26,7 @@
 use super::load;
 use crate::cli::ValidateArgs;
 use crate::error::{CliResult, OK};
-use flowtoy::config::Config;
+use flowtoy::config::{Config, Foreach, RetryPolicy, SourceDef, StepDef};
 use flowtoy::FlowError;
 use serde::Serialize;
 use serde_json::json;
@@ -71,6 +71,78 @@ struct StepReport<'a> {
     kind: &'a str,
     on_error: &'static str,
     depends_on: Vec<Dependency<'a>>,
+    #[serde(flatten)]
+    control: Control<'a>,
+}
+
+/// A step's run control as it applies (its own, or the runner's default).
+#[derive(Serialize, Default)]
+struct Control<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry: Option<&'a RetryPolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeout: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    when: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    foreach: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_parallel: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after_skipped: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_concurrency: Option<usize>,
+}
+
+impl<'a> Control<'a> {
+    fn of(config: &'a Config, step: &'a StepDef, source: &SourceDef) -> Self {
+        let c = &step.control;
+        Control {
+            retry: c
+                .retry
+                .as_ref()
+                .or(config.runner().retry.as_ref())
+                .filter(|r| r.attempts > 1),
+            timeout: c.timeout.or(config.runner().timeout),
+            when: c.when.as_deref(),
+            foreach: c.foreach.as_ref().map(|f| match f {
+                Foreach::List(items) => serde_json::Value::Array(items.clone()),
+                Foreach::Template(text) => serde_json::Value::String(text.clone()),
+            }),
+            max_parallel: c.max_parallel,
+            after_skipped: c.run_after_skipped.then_some("run"),
+            max_concurrency: source.max_concurrency,
+        }
+    }
+
+    /// `retry 3×, timeout 10 s, ...` for people.
+    fn words(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(r) = self.retry {
+            out.push(format!("retry {}×", r.attempts));
+        }
+        if let Some(t) = self.timeout {
+            out.push(format!("timeout {t} s"));
+        }
+        if let Some(w) = self.when {
+            out.push(format!("when: {w}"));
+        }
+        match &self.foreach {
+            Some(serde_json::Value::Array(items)) => out.push(format!("foreach {} items", items.len())),
+            Some(other) => out.push(format!("foreach {}", other.as_str().unwrap_or_default())),
+            None => {}
+        }
+        if let Some(n) = self.max_parallel {
+            out.push(format!("max_parallel {n}"));
+        }
+        if let Some(a) = self.after_skipped {
+            out.push(format!("after_skipped: {a}"));
+        }
+        if let Some(n) = self.max_concurrency {
+            out.push(format!("max_concurrency {n}"));
+        }
+        out
+    }
 }
 
 /// One dependency of a step, and how it was made.
@@ -94,6 +166,7 @@ fn report(config: &Config) -> Report<'_> {
                     name: &steps[i].0.name,
                     kind: &steps[i].1.type_name,
                     on_error: config.policy(i).as_str(),
+                    control: Control::of(config, steps[i].0, steps[i].1),
                     depends_on: graph.deps[i]
                         .iter()
                         .map(|(j, kind)| Dependency {
@@ -161,8 +234,12 @@ fn human(report: &Report) -> String {
             if !deps.is_empty() {
                 line.push_str(&format!("  after {}", deps.join(", ")));
             }
+            let mut notes = step.control.words();
             if step.on_error != "fail" {
-                line.push_str(&format!("  [on_error: {}]", step.on_error));
+                notes.insert(0, format!("on_error: {}", step.on_error));
+            }
+            if !notes.is_empty() {
+                line.push_str(&format!("  [{}]", notes.join(", ")));
             }
             out.push_str(line.trim_end());
             out.push('\n');

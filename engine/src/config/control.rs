@@ -18,7 +18,7 @@ pub const STEP_KEYS: [&str; 6] = [
 ];
 
 /// How a step's failed tries are retried (R25).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RetryPolicy {
     /// Tries in all, the first included (≥ 1; 1 is no retry).
     pub attempts: u32,
