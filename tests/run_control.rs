@@ -121,19 +121,88 @@ flow:
 
 #[test]
 fn a_timeout_aborts_a_request_to_a_stalling_server() {
-    let port = http_server::start_raw(|stream| {
-        // Read the request, never answer.
-        std::thread::sleep(Duration::from_secs(20));
-        drop(stream);
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    let closed_at: Arc<Mutex<Option<f64>>> = Arc::default();
+    let seen = Arc::clone(&closed_at);
+    let port = http_server::start_raw(move |mut stream| {
+        // Never answer; note when the client hangs up.
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+        let mut buf = [0u8; 64];
+        if matches!(stream.read(&mut buf), Ok(0)) {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0);
+            *seen.lock().unwrap() = Some(now);
+        }
     });
+    // `later` runs for a while after the timeout: an aborted request closes
+    // its connection before `later` ends, not when the process exits.
     let flow = format!(
-        "flow:\n  - name: stalled\n    source: {{type: rest, configuration: {{url: 'http://127.0.0.1:{port}/x'}}}}\n    timeout: 0.4\n  - name: after\n    source: env\n    depends_on: [stalled]\n    on_error: skip\n"
+        "runner: {{on_error: continue}}\nflow:\n  - name: stalled\n    source: {{type: rest, configuration: {{url: 'http://127.0.0.1:{port}/x'}}}}\n    timeout: 0.4\n  - name: later\n    source: {{type: process, configuration: {{command: 'sh -c \"sleep 1.5; date +%s.%N\"'}}}}\n    depends_on: [stalled]\n    output: [{{name: at}}]\n"
     );
     let out = Test::new()
         .file("f.yaml", &flow)
         .args(["run", "-j", "f.yaml"])
         .run();
-    out.code_is(1).stderr_has("✗ stalled: timeout after 0.4 s");
+    out.success().stderr_has("✗ stalled: timeout after 0.4 s");
+    let later_end = out.stdout_json()["later"]["at"]
+        .as_f64()
+        .expect("later's time");
+    let closed = closed_at
+        .lock()
+        .unwrap()
+        .expect("the connection was closed");
+    assert!(
+        closed < later_end,
+        "closed at {closed}, after `later` ended at {later_end}"
+    );
+}
+
+#[test]
+fn foreach_calls_a_url_per_item_through_a_structured_rest_payload() {
+    let server = http_server::start(|req| {
+        let id = req
+            .target
+            .trim_start_matches("/users/")
+            .split('?')
+            .next()
+            .unwrap_or("");
+        http_server::Response::json(200, &format!("{{\"id\": {id}}}"))
+    });
+    let flow = format!(
+        r#"
+sources:
+  api: {{type: rest, configuration: {{url: "{base}/unused", headers: {{X-Source: s}}}}}}
+flow:
+  - name: users
+    foreach: [1, 2, 3]
+    source: api
+    input:
+      url: "{base}/users/{{{{ item }}}}"
+      params: {{v: "{{{{ index }}}}"}}
+      headers: {{X-Item: "{{{{ item }}}}"}}
+    output: [{{name: id, type: jmespath, value: id}}]
+"#,
+        base = server.url("")
+    );
+    let out = Test::new()
+        .file("f.yaml", &flow)
+        .args(["run", "-j", "f.yaml"])
+        .run();
+    out.success();
+    assert_eq!(out.stdout_json()["users"]["id"], json!([1, 2, 3]));
+    let mut requests = server.requests();
+    requests.sort_by(|a, b| a.target.cmp(&b.target));
+    let targets: Vec<&str> = requests.iter().map(|r| r.target.as_str()).collect();
+    assert_eq!(targets, ["/users/1?v=0", "/users/2?v=1", "/users/3?v=2"]);
+    assert_eq!(requests[1].header("x-item"), Some("2"));
+    assert_eq!(
+        requests[1].header("x-source"),
+        Some("s"),
+        "configuration headers kept"
+    );
 }
 
 #[test]

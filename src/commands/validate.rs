@@ -128,7 +128,9 @@ impl<'a> Control<'a> {
             out.push(format!("when: {w}"));
         }
         match &self.foreach {
-            Some(serde_json::Value::Array(items)) => out.push(format!("foreach {} items", items.len())),
+            Some(serde_json::Value::Array(items)) => {
+                out.push(format!("foreach {} items", items.len()))
+            }
             Some(other) => out.push(format!("foreach {}", other.as_str().unwrap_or_default())),
             None => {}
         }

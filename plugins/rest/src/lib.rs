@@ -3,6 +3,8 @@
 //! Configuration: `url` (required), `method` (default `GET`), `headers`,
 //! `timeout` (seconds, default 30), `input_mode` (`parameter` with
 //! `param_name`, default `id`; or `body`), `max_response_bytes` (default 64 MiB).
+//! A payload that is a mapping of `url`, `method`, `headers`, `params` and
+//! `body` describes the call's request instead ([`RequestParts`]).
 //! https uses rustls, so no system OpenSSL is needed.
 #![deny(missing_docs)]
 
@@ -12,8 +14,10 @@ use flowtoy_plugin_api::{
     CallContext, Payload, Provider, ProviderInfo, ProviderResult, ProviderType,
 };
 use serde_json::Value;
+use std::sync::mpsc::RecvTimeoutError;
+use std::sync::OnceLock;
 
-pub use request::RestConfig;
+pub use request::{RequestParts, RestConfig};
 
 /// The `rest` provider type.
 pub struct RestProviderType;
@@ -38,27 +42,44 @@ impl ProviderType for RestProviderType {
 /// How often a waiting call looks at the cancellation flag.
 const CANCEL_CHECK: std::time::Duration = std::time::Duration::from_millis(25);
 
+/// The runtime requests run on: one thread, made at the first call, kept for
+/// the process (inside a plugin library, its own).
+fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("flowtoy-rest")
+                .enable_all()
+                .build()
+                .map_err(|e| format!("rest: cannot start the HTTP runtime: {e}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
 impl Provider for RestProvider {
-    /// Sends the request on its own thread and waits for it, so that a
-    /// cancelled run (Ctrl-C, SIGTERM) does not wait for a stalled server: the
-    /// call returns at once and the request is dropped with the process (or
-    /// ends at its own `timeout`).
+    /// Sends the request and waits for it, looking at the cancellation flag
+    /// meanwhile: a cancelled run (Ctrl-C, SIGTERM) or a try past its step's
+    /// `timeout` aborts the request at once (its connection is closed).
     fn call(&self, payload: &Payload, ctx: &CallContext) -> Result<ProviderResult, String> {
         let (tx, rx) = std::sync::mpsc::channel();
         let config = self.config.clone();
         let payload = payload.clone();
-        std::thread::spawn(move || {
-            let _ = tx.send(config.send(&payload));
+        let task = runtime()?.spawn(async move {
+            let _ = tx.send(config.send(&payload).await);
         });
         loop {
             match rx.recv_timeout(CANCEL_CHECK) {
                 Ok(result) => return Ok(result),
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if ctx.is_cancelled() => {
+                Err(RecvTimeoutError::Timeout) if ctx.is_cancelled() => {
+                    task.abort();
                     return Ok(ProviderResult::failed("cancelled"));
                 }
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err("rest: the request thread ended without a result".into());
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err("rest: the request ended without a result".into());
                 }
             }
         }

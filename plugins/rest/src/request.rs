@@ -1,11 +1,10 @@
 //! Parsing the `rest` configuration and making the request.
 
 use flowtoy_plugin_api::{Payload, ProviderResult};
-use reqwest::blocking::Client;
+use reqwest::Client;
 use reqwest::Method;
 use serde_json::{Map, Value};
 use std::error::Error as _;
-use std::io::Read;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -134,31 +133,54 @@ impl RestConfig {
         })
     }
 
-    /// Sends the request; every failure becomes a failed result.
-    pub fn send(&self, payload: &Payload) -> ProviderResult {
-        let client = match client() {
-            Ok(c) => c,
-            Err(e) => return ProviderResult::failed(e),
+    /// The request this call makes: the configuration, changed by a
+    /// structured payload (see [`RequestParts`]).
+    fn request(&self, payload: &Payload) -> Result<reqwest::RequestBuilder, String> {
+        let client = client()?;
+        let parts = RequestParts::of(payload)?;
+        let (url, method) = match &parts {
+            Some(p) => (
+                p.url.as_deref().unwrap_or(&self.url),
+                p.method.clone().unwrap_or_else(|| self.method.clone()),
+            ),
+            None => (self.url.as_str(), self.method.clone()),
         };
-        let mut req = client
-            .request(self.method.clone(), &self.url)
-            .timeout(self.timeout);
+        let mut req = client.request(method, url).timeout(self.timeout);
         for (k, v) in &self.headers {
             req = req.header(k, v);
         }
-        if let Some(p) = payload {
-            req = match &self.input_mode {
-                InputMode::Parameter(name) => req.query(&[(name.as_str(), text_of(p))]),
-                InputMode::Body => {
-                    let body = match p {
-                        Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| p.clone()),
-                        other => other.clone(),
-                    };
-                    req.json(&body)
+        match parts {
+            Some(parts) => {
+                for (k, v) in &parts.headers {
+                    req = req.header(k, v);
                 }
-            };
+                if !parts.params.is_empty() {
+                    req = req.query(&parts.params);
+                }
+                if let Some(body) = &parts.body {
+                    req = req.json(&json_body(body));
+                }
+            }
+            None => {
+                if let Some(p) = payload {
+                    req = match &self.input_mode {
+                        InputMode::Parameter(name) => req.query(&[(name.as_str(), text_of(p))]),
+                        InputMode::Body => req.json(&json_body(p)),
+                    };
+                }
+            }
         }
-        let resp = match req.send() {
+        Ok(req)
+    }
+
+    /// Sends the request; every failure becomes a failed result. Dropping
+    /// the future aborts the request (its connection is closed).
+    pub async fn send(&self, payload: &Payload) -> ProviderResult {
+        let req = match self.request(payload) {
+            Ok(r) => r,
+            Err(e) => return ProviderResult::failed(e),
+        };
+        let mut resp = match req.send().await {
             Ok(r) => r,
             Err(e) => return ProviderResult::failed(describe(&e)),
         };
@@ -177,9 +199,6 @@ impl RestConfig {
             .get("content-type")
             .and_then(Value::as_str)
             .is_some_and(|ct| ct.contains("json"));
-        let mut body = Vec::new();
-        let cap = self.max_response_bytes;
-        let read = resp.take(cap + 1).read_to_end(&mut body);
         let mut result = ProviderResult::ok(Value::Null)
             .with_code(Some(i64::from(code)))
             .with_meta("status_code", Value::from(code))
@@ -189,19 +208,27 @@ impl RestConfig {
             r.status.notes.push(note);
             r
         };
-        if let Err(e) = read {
-            // The client's own error (a timeout, a reset) says more than the wrapper.
-            let why = match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
-                Some(inner) => describe(inner),
-                None => e.to_string(),
-            };
-            return fail(result, format!("reading the response failed: {why}"));
-        }
-        if body.len() as u64 > cap {
-            return fail(
-                result,
-                format!("response body exceeded max_response_bytes ({cap} bytes)"),
-            );
+        let cap = self.max_response_bytes;
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > cap {
+                        return fail(
+                            result,
+                            format!("response body exceeded max_response_bytes ({cap} bytes)"),
+                        );
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return fail(
+                        result,
+                        format!("reading the response failed: {}", describe(&e)),
+                    )
+                }
+            }
         }
         let text = String::from_utf8_lossy(&body);
         result.data = match serde_json::from_str::<Value>(&text) {
@@ -221,6 +248,92 @@ impl RestConfig {
     }
 }
 
+/// A body to send as JSON: a string that is JSON is sent as that value,
+/// other strings as a JSON string (SPEC R11).
+fn json_body(value: &Value) -> Value {
+    match value {
+        Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| value.clone()),
+        other => other.clone(),
+    }
+}
+
+/// The keys of a structured payload.
+const REQUEST_KEYS: [&str; 5] = ["url", "method", "headers", "params", "body"];
+
+/// A structured payload: a mapping whose keys are all among `url`,
+/// `method`, `headers`, `params` and `body` (or JSON text of one). It
+/// describes this call's request: `url` and `method` replace the
+/// configuration's, `headers` are added to the configuration's (the
+/// payload's win on the same name), `params` are added to the query, and
+/// `body` is sent as JSON; `input_mode` does not apply. Any other payload is
+/// sent as `input_mode` says.
+#[derive(Debug, Default, PartialEq)]
+pub struct RequestParts {
+    url: Option<String>,
+    method: Option<Method>,
+    headers: Vec<(String, String)>,
+    params: Vec<(String, String)>,
+    body: Option<Value>,
+}
+
+impl RequestParts {
+    /// The parts `payload` describes, `None` when it is no request
+    /// description; an error for a description with a wrong value.
+    pub fn of(payload: &Payload) -> Result<Option<Self>, String> {
+        let parsed;
+        let map = match payload {
+            Some(Value::Object(m)) => m,
+            Some(Value::String(s)) if s.trim_start().starts_with('{') => {
+                parsed = serde_json::from_str::<Value>(s).ok();
+                match &parsed {
+                    Some(Value::Object(m)) => m,
+                    _ => return Ok(None),
+                }
+            }
+            _ => return Ok(None),
+        };
+        if map.is_empty() || !map.keys().all(|k| REQUEST_KEYS.contains(&k.as_str())) {
+            return Ok(None);
+        }
+        let pairs = |key: &str| -> Result<Vec<(String, String)>, String> {
+            match map.get(key) {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Object(m)) => {
+                    Ok(m.iter().map(|(k, v)| (k.clone(), text_of(v))).collect())
+                }
+                Some(other) => Err(format!(
+                    "rest: the payload's `{key}` must be a mapping, got {other}"
+                )),
+            }
+        };
+        let url = match map.get("url") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(u)) => Some(u.clone()),
+            Some(other) => {
+                return Err(format!(
+                    "rest: the payload's `url` must be a string, got {other}"
+                ))
+            }
+        };
+        let method = match map.get("method") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let name = text_of(v).to_uppercase();
+                Some(Method::from_bytes(name.as_bytes()).map_err(|_| {
+                    format!("rest: the payload's `method` {name:?} is not an HTTP method")
+                })?)
+            }
+        };
+        Ok(Some(RequestParts {
+            url,
+            method,
+            headers: pairs("headers")?,
+            params: pairs("params")?,
+            body: map.get("body").filter(|b| !b.is_null()).cloned(),
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +345,28 @@ mod tests {
         assert_eq!(c.method, Method::GET);
         assert_eq!(c.timeout, Duration::from_secs(30));
         assert_eq!(c.input_mode, InputMode::Parameter("id".into()));
+    }
+
+    #[test]
+    fn a_mapping_of_request_keys_describes_the_request() {
+        let parts = RequestParts::of(&Some(json!({
+            "url": "http://127.0.0.1:1/users/7", "method": "post",
+            "headers": {"X-A": "1"}, "params": {"q": 3}, "body": {"n": 1}
+        })))
+        .unwrap()
+        .unwrap();
+        assert_eq!(parts.url.as_deref(), Some("http://127.0.0.1:1/users/7"));
+        assert_eq!(parts.method, Some(Method::POST));
+        assert_eq!(parts.params, [("q".to_string(), "3".to_string())]);
+        // JSON text of one works too; other mappings are payloads as before.
+        assert!(RequestParts::of(&Some(json!("{\"url\": \"http://x\"}")))
+            .unwrap()
+            .is_some());
+        assert!(RequestParts::of(&Some(json!({"url": "x", "id": 1})))
+            .unwrap()
+            .is_none());
+        assert!(RequestParts::of(&Some(json!("7"))).unwrap().is_none());
+        assert!(RequestParts::of(&Some(json!({"headers": 5}))).is_err());
     }
 
     #[test]
