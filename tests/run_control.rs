@@ -5,6 +5,7 @@
 //! Times are read from what the steps recorded, never from the test's clock.
 
 mod common;
+#[allow(dead_code)] // Each test binary uses a part of the shared support.
 mod plugins_support;
 
 use common::http_server;
