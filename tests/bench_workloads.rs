@@ -53,3 +53,13 @@ fn the_validate_workload_is_a_flow_that_runs() {
     assert_eq!(got.as_object().unwrap().len(), 30);
     assert_eq!(got["s29"], json!({"v": "/home/bench", "t": "/HOME/BENCH"}));
 }
+
+#[test]
+fn foreach_gives_one_list_and_guarded_runs_like_wide() {
+    let got = run(Workload::Foreach, 40);
+    let values = got["each"]["v"].as_array().expect("a list");
+    assert_eq!(values.len(), 40);
+    assert!(values.iter().all(|v| v == &json!({"HOME": "/home/bench"})));
+    let got = run(Workload::Guarded, 20);
+    assert_eq!(got.as_object().unwrap().len(), 20);
+}

@@ -17,6 +17,12 @@ pub enum Workload {
     Sleep,
     /// A one-step `env` flow.
     Startup,
+    /// One `foreach` step over `size` items of the `env` source, one output:
+    /// per item, what a `wide` step costs (SPEC R28).
+    Foreach,
+    /// `wide` with `runner.retry` and `runner.timeout` set: every step's one
+    /// try runs on a thread of its own with a deadline (R25, R26).
+    Guarded,
     /// `flowtoy validate` of the hardening issue's large configuration:
     /// steps with templated input and outputs, about 260 bytes each (50,000
     /// steps make 13 MB), every tenth step starting a new chain.
@@ -25,13 +31,15 @@ pub enum Workload {
 
 impl Workload {
     /// Every workload, in table order.
-    pub const ALL: [Workload; 6] = [
+    pub const ALL: [Workload; 8] = [
         Workload::Wide,
         Workload::Chain,
         Workload::Proc,
         Workload::Sleep,
         Workload::Startup,
         Workload::Validate,
+        Workload::Foreach,
+        Workload::Guarded,
     ];
 
     /// The workload's name.
@@ -43,6 +51,8 @@ impl Workload {
             Workload::Sleep => "sleep",
             Workload::Startup => "startup",
             Workload::Validate => "validate",
+            Workload::Foreach => "foreach",
+            Workload::Guarded => "guarded",
         }
     }
 
@@ -60,6 +70,8 @@ impl Workload {
             Workload::Sleep => 256,
             Workload::Startup => 1,
             Workload::Validate => 50_000,
+            Workload::Foreach => 10_000,
+            Workload::Guarded => 10_000,
         }
     }
 
@@ -77,7 +89,10 @@ impl Workload {
         let mut y = String::with_capacity(size * 100 + 200);
         let home = "sources:\n  home: {type: env, configuration: {vars: [HOME]}}\n";
         match self {
-            Workload::Wide => {
+            Workload::Wide | Workload::Guarded => {
+                if self == Workload::Guarded {
+                    y.push_str("runner: {retry: {attempts: 3, delay: 0.1}, timeout: 30}\n");
+                }
                 y.push_str(home);
                 y.push_str("flow:\n");
                 for i in 0..size {
@@ -109,6 +124,14 @@ impl Workload {
                     let _ = writeln!(y, "  - {{name: s{i}, source: cmd}}");
                 }
             }
+            Workload::Foreach => {
+                y.push_str(home);
+                y.push_str("flow:\n  - name: each\n    source: home\n    output: [{name: v, type: json}]\n    foreach: [");
+                for i in 0..size {
+                    let _ = write!(y, "{}{i}", if i == 0 { "" } else { ", " });
+                }
+                y.push_str("]\n");
+            }
             Workload::Startup => {
                 y.push_str(home);
                 y.push_str(
@@ -137,6 +160,15 @@ impl Workload {
             }
         }
         y
+    }
+
+    /// True when the Python flowtoy can run the workload too (it has no
+    /// `validate`, `foreach`, `retry` or `timeout`).
+    pub fn python_can_run(self) -> bool {
+        !matches!(
+            self,
+            Workload::Validate | Workload::Foreach | Workload::Guarded
+        )
     }
 
     /// A Makefile running the same programs as `proc`/`sleep` (for `make -jN`).

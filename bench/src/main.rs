@@ -153,8 +153,8 @@ fn main() {
                 ));
             }
         }
-        // The Python flowtoy is compared on runs only.
-        if let Some(py) = o.python.as_ref().filter(|_| w != Workload::Validate) {
+        // The Python flowtoy is compared on runs it can make.
+        if let Some(py) = o.python.as_ref().filter(|_| w.python_can_run()) {
             comparisons.push((
                 "python flowtoy".into(),
                 median_of(o.runs.min(3), || {
