@@ -89,6 +89,7 @@ pub mod runner_api;
 pub mod secrets;
 
 pub mod template;
+#[cfg(feature = "tui")]
 pub mod tui;
 
 pub use error::{FlowError, Problem, ProblemKind, StepError, StepErrorKind};

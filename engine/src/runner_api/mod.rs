@@ -1,6 +1,7 @@
 //! The status API and web UI (SPEC R19, R20, R23): a `warp` server that
 //! reports on a [`LocalRunner`](crate::runner::LocalRunner) in this process,
-//! or relays another runner's API.
+//! or relays another runner's API. The server needs the `server` feature
+//! (on by default); [`LogCapture`] is there without it.
 //!
 //! | route | answer |
 //! | --- | --- |
@@ -35,16 +36,30 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "server")]
 mod events;
 mod log_capture;
+#[cfg(feature = "server")]
 mod relay;
+#[cfg(feature = "server")]
 mod reply;
+#[cfg(feature = "server")]
 mod routes;
+#[cfg(feature = "server")]
 mod server;
+#[cfg(feature = "server")]
 mod source;
+#[cfg(any(feature = "server", feature = "tui"))]
+mod status_url;
+#[cfg(feature = "server")]
 mod webui;
 
 pub use log_capture::{LogCapture, DEFAULT_MAXLEN};
-pub use relay::{RelayClient, StatusUrl};
+#[cfg(feature = "server")]
+pub use relay::RelayClient;
+#[cfg(feature = "server")]
 pub use server::{serve_api_in_thread, serve_runner_api_in_thread, ApiError, ApiServer};
+#[cfg(feature = "server")]
 pub use source::{ApiSource, RunnerSlot};
+#[cfg(any(feature = "server", feature = "tui"))]
+pub use status_url::StatusUrl;
