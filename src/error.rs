@@ -85,7 +85,7 @@ pub fn for_outcome(outcome: Option<RunOutcome>, terminated: bool) -> i32 {
         Some(RunOutcome::Cancelled) if terminated => SIGTERM,
         Some(RunOutcome::Cancelled) => SIGINT,
         Some(RunOutcome::Completed) => OK,
-        Some(RunOutcome::Halted) | None => HALTED,
+        Some(RunOutcome::Halted) | Some(_) | None => HALTED,
     }
 }
 

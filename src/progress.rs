@@ -114,6 +114,7 @@ impl Printer {
                     step.error.as_deref().unwrap_or("skipped")
                 )
             }
+            _ => return,
         };
         if step.state.is_final() {
             self.running.shift_remove(&step.name);
@@ -173,7 +174,7 @@ pub fn spawn(runner: &LocalRunner) -> Progress {
                 match next {
                     Some(RunEvent::Step(step)) => printer.step(&step),
                     Some(RunEvent::RunEnded { .. }) => break 'run,
-                    None => {}
+                    Some(_) | None => {}
                 }
                 next = match events.try_recv() {
                     Ok(event) => Some(event),

@@ -105,10 +105,7 @@ impl<'a> Control<'a> {
                 .filter(|r| r.attempts > 1),
             timeout: c.timeout.or(config.runner().timeout),
             when: c.when.as_deref(),
-            foreach: c.foreach.as_ref().map(|f| match f {
-                Foreach::List(items) => serde_json::Value::Array(items.clone()),
-                Foreach::Template(text) => serde_json::Value::String(text.clone()),
-            }),
+            foreach: c.foreach.as_ref().map(Foreach::to_value),
             max_parallel: c.max_parallel,
             after_skipped: c.run_after_skipped.then_some("run"),
             max_concurrency: source.max_concurrency,

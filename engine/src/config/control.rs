@@ -53,11 +53,22 @@ impl RetryPolicy {
 
 /// What a `foreach` step runs over (R28).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Foreach {
     /// A list written in the YAML; its strings are rendered per run.
     List(Vec<Value>),
     /// A template that renders to a list (a JSON array text, or a value).
     Template(String),
+}
+
+impl Foreach {
+    /// As written: the list, or the template text.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Foreach::List(items) => Value::Array(items.clone()),
+            Foreach::Template(text) => Value::String(text.clone()),
+        }
+    }
 }
 
 /// A step's run control (R25–R28). The default changes nothing.

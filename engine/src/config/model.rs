@@ -39,6 +39,7 @@ impl SourceDef {
 
 /// The `source` field of a step (SPEC R5).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SourceRef {
     /// A name from `sources`, or else a provider type with empty configuration.
     Named(String),
@@ -55,6 +56,7 @@ pub enum SourceRef {
 
 /// The `input` field of a step (SPEC R9).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum InputSpec {
     /// No payload.
     None,
@@ -68,6 +70,7 @@ pub enum InputSpec {
 
 /// How an output picks its value (SPEC R12).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum OutputKind {
     /// The whole `data`.
     Json,
@@ -90,6 +93,7 @@ pub struct OutputSpec {
 
 /// What happens when a step fails (SPEC R14).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OnError {
     /// Halt the run.
     Fail,

@@ -87,6 +87,7 @@ pub struct StepDocuments<'a>(Vec<(Cow<'a, str>, StepDocument<'a>)>);
 /// What `GET /status` answers: a run, or `{"status": "no-runner"}` when
 /// the server has no runner attached.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum StatusReply<'a> {
     /// The server has no runner attached.
     NoRunner,

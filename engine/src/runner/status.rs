@@ -18,6 +18,7 @@ pub fn now_secs() -> f64 {
 /// Where a step is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum StepState {
     /// Not started.
     Pending,
@@ -105,6 +106,7 @@ pub struct ItemCounts {
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum RunOutcome {
     /// Every step finished; failures (if any) were covered by `skip`/`continue`.
     Completed,
@@ -156,6 +158,7 @@ impl RunStatus {
 
 /// A change worth telling watchers about.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum RunEvent {
     /// A step changed state; this is its new status.
     Step(Arc<StepStatus>),

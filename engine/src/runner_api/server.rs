@@ -18,6 +18,7 @@ use tracing_subscriber::Layer;
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ApiError {
     /// The host name does not resolve to an address.
     #[error("cannot use '{host}' as the status API address: {reason}")]

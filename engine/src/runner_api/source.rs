@@ -29,6 +29,7 @@ impl RunnerSlot {
 
 /// What a status API server serves.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum ApiSource {
     /// A runner in this process (the slot may be empty).
     Local(RunnerSlot),

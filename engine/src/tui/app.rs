@@ -8,6 +8,7 @@ use serde_json::Value;
 
 /// The panels that can have the focus, in `Tab` order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Panel {
     /// The step table.
     Steps,
@@ -29,6 +30,7 @@ impl Panel {
 
 /// How the status source is doing.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Connection {
     /// Nothing received yet.
     Connecting,
@@ -45,6 +47,7 @@ pub enum Connection {
 
 /// Something the status source delivered.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Update {
     /// A fresh status and outputs pair.
     Snapshot {

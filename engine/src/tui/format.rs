@@ -6,6 +6,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 /// How start times are shown: in the machine's local time zone, or at a fixed
 /// offset from UTC (tests use `FixedOffset(0)` so frames do not depend on `TZ`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Clock {
     /// The local time zone (`TZ`, else the system's), via `localtime_r`.
     Local,
