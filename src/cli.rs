@@ -27,9 +27,24 @@ pub struct GlobalArgs {
     /// More log detail on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
-    /// Log level: error, warn, info, debug or trace (wins over -v).
+    /// Log level: error, warn, info, debug or trace (wins over -v; both win over RUST_LOG).
     #[arg(long, global = true, value_name = "LEVEL")]
     pub log_level: Option<String>,
+    /// Colour in log lines: auto (only when stderr is a terminal and NO_COLOR is unset), always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t)]
+    pub color: ColorChoice,
+}
+
+/// When log lines on stderr carry colour (ANSI escape codes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stderr is a terminal and `NO_COLOR` is unset or empty.
+    #[default]
+    Auto,
+    /// Always, even into a file or a pipe.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Where plugins come from (SPEC R21).
