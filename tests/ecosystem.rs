@@ -94,3 +94,120 @@ fn color_always_colours_and_no_color_wins_over_auto() {
         assert!(!has_ansi(&out.stderr()), "{color}: {:?}", out.stderr());
     }
 }
+
+// ---- secrets read through `env` (R37) ---------------------------------------
+
+const TOKEN: &str = "ghp_supersecret123";
+
+/// Echoes the token read through `env`, and fails with it in the error.
+const ENV_TOKEN_FLOW: &str = r#"
+flow:
+  - name: echo_token
+    source: {type: process, configuration: {command: [echo], log_full_command: true}}
+    input: "token={{ env.GITHUB_TOKEN }}"
+    output: [{name: said}]
+  - name: fails_with_token
+    source: {type: process, configuration: {command: ["/no/such/{{ env.GITHUB_TOKEN }}"]}}
+    on_error: continue
+"#;
+
+fn env_token_flow() -> Test {
+    Test::new()
+        .file("f.yaml", ENV_TOKEN_FLOW)
+        .env("GITHUB_TOKEN", TOKEN)
+}
+
+fn assert_no_token(place: &str, text: &str) {
+    assert!(!text.contains(TOKEN), "{place} shows the token:\n{text}");
+}
+
+#[test]
+fn a_token_read_through_env_never_shows() {
+    let out = env_token_flow()
+        .args(["run", "-j", "-vv", "-o", "out.json", "f.yaml"])
+        .run();
+    out.success()
+        .stderr_has("running echo token=***REDACTED***")
+        .stderr_has("cannot start '/no/such/***REDACTED***'");
+    assert_no_token("stdout", &out.stdout());
+    assert_no_token("stderr", &out.stderr());
+    assert_no_token("the -o file", &out.read("out.json"));
+    assert_eq!(
+        out.stdout_json()["echo_token"]["said"],
+        "token=***REDACTED***"
+    );
+    let human = env_token_flow().args(["run", "f.yaml"]).run();
+    human.success().stdout_has("token=***REDACTED***");
+    assert_no_token("human stdout", &human.stdout());
+    assert_no_token("stderr", &human.stderr());
+}
+
+#[test]
+fn a_failing_step_shows_the_token_masked_in_its_error() {
+    let out = Test::new()
+        .file(
+            "f.yaml",
+            "flow:\n  - name: bad\n    source: {type: process, configuration: {command: [\"/no/such/{{ env.DEPLOY_PASSWORD }}\"]}}\n",
+        )
+        .env("DEPLOY_PASSWORD", TOKEN)
+        .args(["run", "f.yaml"])
+        .run();
+    out.code_is(1)
+        .stderr_has("cannot start '/no/such/***REDACTED***'");
+    assert_no_token("stderr", &out.stderr());
+}
+
+#[test]
+fn the_status_api_never_shows_a_token_read_through_env() {
+    use std::io::BufRead;
+    let t = env_token_flow().args(["run", "-q", "--status-port", "0", "f.yaml"]);
+    let mut child = t
+        .command()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn flowtoy");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let mut url = None;
+    let mut seen = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap_or_default();
+        seen.push_str(&line);
+        seen.push('\n');
+        if let Some(rest) = line.strip_prefix("flowtoy: status API at ") {
+            url = rest.split("/status").next().map(str::to_string);
+        }
+        if line.contains("the run has ended") {
+            break;
+        }
+    }
+    let bodies: Vec<(String, String)> = match &url {
+        Some(url) => ["/outputs", "/status"]
+            .iter()
+            .map(|path| {
+                let body = reqwest::blocking::Client::new()
+                    .get(format!("{url}{path}"))
+                    .timeout(std::time::Duration::from_secs(5))
+                    .send()
+                    .and_then(|r| r.text())
+                    .unwrap_or_else(|e| format!("GET {path} failed: {e}"));
+                (path.to_string(), body)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    // SIGTERM: the server stops; then the rest of stderr can be read.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    for line in lines {
+        seen.push_str(&line.unwrap_or_default());
+        seen.push('\n');
+    }
+    let _ = child.wait();
+    assert!(url.is_some(), "no status API URL on stderr:\n{seen}");
+    assert_no_token("stderr", &seen);
+    for (path, body) in bodies {
+        assert_no_token(&path, &body);
+        assert!(body.contains("***REDACTED***"), "{path}: {body}");
+    }
+}

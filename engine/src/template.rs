@@ -3,9 +3,11 @@
 //! `flows.NAME` references that makes implicit dependencies.
 
 use crate::flows::FlowStore;
+use indexmap::IndexMap;
 use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
 use regex::Regex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// A template value made from anything serializable (JSON values, maps).
@@ -285,6 +287,80 @@ impl Object for FlowsView {
     }
 }
 
+/// `env` as templates see it (SPEC R8, R37): the process environment as it
+/// was when the run was made (variables whose name or value is not UTF-8
+/// left out).
+///
+/// Reading a variable whose name makes it secret ([`is_secret_name`]:
+/// `{{ env.GITHUB_TOKEN }}`, or iterating over `env`) adds its value to the
+/// process-wide [`registry`] before the template sees it, so the value is
+/// masked wherever it is shown afterwards, exactly like an `env` source's
+/// secret variables. Variables that no template reads are not registered, so
+/// an unrelated `*_KEY` of the environment does not mask text that happens
+/// to equal it.
+///
+/// [`is_secret_name`]: crate::secrets::is_secret_name
+/// [`registry`]: crate::secrets::registry
+#[derive(Debug, Default)]
+pub struct EnvView {
+    vars: IndexMap<String, EnvVar>,
+}
+
+#[derive(Debug)]
+struct EnvVar {
+    value: String,
+    /// Its name makes it secret.
+    secret: bool,
+    /// Its value is in the secrets registry already.
+    registered: AtomicBool,
+}
+
+impl EnvView {
+    /// The environment of this process.
+    pub fn from_process() -> Self {
+        EnvView::new(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )
+    }
+
+    /// The given variables (name, value).
+    pub fn new(vars: impl IntoIterator<Item = (String, String)>) -> Self {
+        let vars = vars
+            .into_iter()
+            .map(|(name, value)| {
+                let secret = crate::secrets::is_secret_name(&name);
+                let var = EnvVar {
+                    value,
+                    secret,
+                    registered: AtomicBool::new(false),
+                };
+                (name, var)
+            })
+            .collect();
+        EnvView { vars }
+    }
+}
+
+impl Object for EnvView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let var = self.vars.get(key.as_str()?)?;
+        if var.secret && !var.registered.load(Ordering::Acquire) {
+            crate::secrets::registry().add(&var.value);
+            var.registered.store(true, Ordering::Release);
+        }
+        Some(Value::from(var.value.as_str()))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.vars.keys().map(|k| Value::from(k.as_str())).collect())
+    }
+}
+
 /// The parts of the context every template of a run shares (SPEC R8).
 #[derive(Debug, Clone)]
 pub struct BaseContext {
@@ -292,7 +368,7 @@ pub struct BaseContext {
     pub flows: Value,
     /// `sources`.
     pub sources: Value,
-    /// `env`.
+    /// `env` (an [`EnvView`]).
     pub env: Value,
 }
 
@@ -300,13 +376,10 @@ impl BaseContext {
     /// A context over the live `flows` with the given `sources` and the
     /// process environment.
     pub fn new(flows: Arc<FlowStore>, sources: &serde_json::Value) -> Self {
-        let env: serde_json::Map<String, serde_json::Value> = std::env::vars()
-            .map(|(k, v)| (k, serde_json::Value::String(v)))
-            .collect();
         BaseContext {
             flows: Value::from_object(FlowsView(flows)),
             sources: to_value(sources),
-            env: to_value(&env),
+            env: Value::from_object(EnvView::from_process()),
         }
     }
 
@@ -463,6 +536,37 @@ mod tests {
             Templates::new().render("a } b {", &c.with(vec![])).unwrap(),
             "a } b {"
         );
+    }
+
+    #[test]
+    fn secret_named_env_variables_become_secret_values_when_read() {
+        let vars = [
+            ("UNIT_TEST_API_TOKEN", "tok-unit-3141"),
+            ("UNIT_TEST_UNREAD_KEY", "key-unread-2718"),
+            ("UNIT_TEST_PLAIN", "plain-unit-1618"),
+        ];
+        let env = EnvView::new(vars.map(|(k, v)| (k.to_string(), v.to_string())));
+        let c = BaseContext {
+            env: Value::from_object(env),
+            ..ctx(&[])
+        };
+        let src = "{{ env.UNIT_TEST_API_TOKEN }} {{ env.UNIT_TEST_PLAIN }}";
+        assert_eq!(render(src, &c).unwrap(), "tok-unit-3141 plain-unit-1618");
+        let shown = crate::secrets::mask("tok-unit-3141 plain-unit-1618 key-unread-2718");
+        assert_eq!(
+            shown, "***REDACTED*** plain-unit-1618 key-unread-2718",
+            "only the secret-named variable that was read is secret"
+        );
+        // Showing the whole of `env` reads every variable.
+        let all = render("{{ env | tojson }}", &c).unwrap();
+        assert!(all.contains("key-unread-2718"), "{all}");
+        assert_eq!(
+            crate::secrets::mask("key-unread-2718"),
+            crate::secrets::MASK
+        );
+        assert!(render("{{ env.NOT_SET_ANYWHERE }}", &c)
+            .unwrap_err()
+            .contains("'env.NOT_SET_ANYWHERE'"));
     }
 
     #[test]
