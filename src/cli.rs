@@ -53,6 +53,9 @@ pub struct PluginArgs {
     /// Load provider plugins from this directory (repeatable; also FLOWTOY_PLUGIN_PATH, `:`-separated).
     #[arg(long = "plugin-dir", value_name = "DIR")]
     pub plugin_dirs: Vec<PathBuf>,
+    /// Load plugin directories and libraries that other users can write to (refused by default), with a warning.
+    #[arg(long)]
+    pub allow_insecure_plugins: bool,
 }
 
 /// The commands.

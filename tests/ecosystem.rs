@@ -211,3 +211,97 @@ fn the_status_api_never_shows_a_token_read_through_env() {
         assert!(body.contains("***REDACTED***"), "{path}: {body}");
     }
 }
+
+// ---- plugin libraries other users can write to ------------------------------
+
+/// Builds the example `file` plugin (as the plugin tests do, in this run's
+/// target directory) and returns the library's path.
+fn file_plugin() -> &'static std::path::Path {
+    static LIBRARY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    LIBRARY.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        // CARGO_BIN_EXE_flowtoy is <target dir>/<profile>/flowtoy.
+        let bin = std::path::Path::new(env!("CARGO_BIN_EXE_flowtoy"));
+        let target_dir = bin.parent().and_then(|p| p.parent()).expect("target dir");
+        let out = std::process::Command::new(cargo)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["build", "-p", "flowtoy-plugin-file", "--target-dir"])
+            .arg(target_dir)
+            .output()
+            .expect("run cargo build");
+        assert!(
+            out.status.success(),
+            "building the file plugin failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let library = bin.with_file_name("libflowtoy_plugin_file.so");
+        assert!(library.exists(), "no {}", library.display());
+        library
+    })
+}
+
+/// A flow that needs the `file` plugin, with a copy of it in `plugins/`
+/// given the permissions `library_mode` and `dir_mode`.
+fn flow_with_file_plugin(library_mode: u32, dir_mode: u32) -> Test {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Test::new().file(
+        "f.yaml",
+        "flow:\n  - name: list\n    source: {type: file, configuration: {action: glob}}\n    input: \"*.yaml\"\n    output: [{name: files}]\n",
+    );
+    let dir = t.path("plugins");
+    std::fs::create_dir_all(&dir).expect("plugin dir");
+    let library = dir.join("libflowtoy_plugin_file.so");
+    std::fs::copy(file_plugin(), &library).expect("copy the plugin");
+    let chmod = |path: &std::path::Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod")
+    };
+    chmod(&library, library_mode);
+    chmod(&dir, dir_mode);
+    t
+}
+
+#[test]
+fn a_world_writable_plugin_is_refused_naming_it() {
+    let out = flow_with_file_plugin(0o666, 0o755)
+        .args(["run", "f.yaml", "--plugin-dir", "plugins"])
+        .run();
+    out.code_is(2)
+        .no_panic()
+        .stderr_has("plugins/libflowtoy_plugin_file.so")
+        .stderr_has("is writable by its group and all other users (mode 0666)")
+        .stderr_has("`chmod go-w plugins/libflowtoy_plugin_file.so`")
+        .stderr_has("--allow-insecure-plugins");
+    let listed = flow_with_file_plugin(0o646, 0o755)
+        .args(["plugins", "--plugin-dir", "plugins"])
+        .run();
+    listed
+        .success()
+        .stderr_has("was not loaded: it is writable by all other users");
+    assert!(!listed.stdout().contains("\nfile "), "{}", listed.stdout());
+}
+
+#[test]
+fn allow_insecure_plugins_loads_it_with_a_warning() {
+    let out = flow_with_file_plugin(0o666, 0o777)
+        .args(["run", "-j", "f.yaml", "--plugin-dir", "plugins"])
+        .args(["--allow-insecure-plugins"])
+        .run();
+    out.success()
+        .stderr_has("warning: plugin directory plugins is writable by")
+        .stderr_has("warning: plugin library plugins/libflowtoy_plugin_file.so is writable by")
+        .stderr_has("loading it anyway");
+    assert_eq!(
+        out.stdout_json()["list"]["files"],
+        serde_json::json!(["f.yaml"])
+    );
+}
+
+#[test]
+fn a_world_writable_plugin_directory_is_an_error() {
+    let out = flow_with_file_plugin(0o755, 0o777)
+        .args(["validate", "f.yaml", "--plugin-dir", "plugins"])
+        .run();
+    out.code_is(2)
+        .stderr_has("plugin directory plugins was refused: it is writable by")
+        .stderr_has("`chmod go-w plugins`");
+}
