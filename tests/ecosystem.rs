@@ -305,3 +305,159 @@ fn a_world_writable_plugin_directory_is_an_error() {
         .stderr_has("plugin directory plugins was refused: it is writable by")
         .stderr_has("`chmod go-w plugins`");
 }
+
+// ---- the JSON Schema of flow files (R36) ------------------------------------
+
+/// The committed schema.
+fn committed_schema() -> serde_json::Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/flowtoy.schema.json");
+    let text = std::fs::read_to_string(path).expect("read schema/flowtoy.schema.json");
+    serde_json::from_str(&text).expect("the schema is JSON")
+}
+
+fn validator() -> jsonschema::Validator {
+    let schema = committed_schema();
+    assert!(
+        jsonschema::draft202012::meta::is_valid(&schema),
+        "not a valid draft 2020-12 schema"
+    );
+    jsonschema::draft202012::new(&schema).expect("the schema compiles")
+}
+
+/// YAML text as the JSON value a validator sees.
+fn yaml(text: &str) -> serde_json::Value {
+    serde_yaml::from_str(text).unwrap_or_else(|e| panic!("not YAML ({e}):\n{text}"))
+}
+
+/// The schema's errors for `text`, as lines.
+fn schema_errors(validator: &jsonschema::Validator, text: &str) -> Vec<String> {
+    let value = yaml(text);
+    validator
+        .iter_errors(&value)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn flowtoy_schema_prints_the_committed_schema() {
+    let out = Test::new().args(["schema"]).run();
+    out.success();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/flowtoy.schema.json");
+    let committed = std::fs::read_to_string(path).expect("read the committed schema");
+    assert!(
+        out.stdout() == committed,
+        "schema/flowtoy.schema.json is not what `flowtoy schema` prints; \
+         regenerate it: cargo run -- schema > schema/flowtoy.schema.json"
+    );
+}
+
+#[test]
+fn every_example_flow_is_valid() {
+    let validator = validator();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).expect("examples/") {
+        let path = entry.expect("dir entry").path();
+        if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            let text = std::fs::read_to_string(&path).expect("read example");
+            let errors = schema_errors(&validator, &text);
+            assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "only {checked} examples found");
+}
+
+/// Flows the loader accepts (some with warnings), and the schema too.
+const VALID: [&str; 5] = [
+    // Unknown top-level keys and step fields are warnings, not errors.
+    "notes: hello\nflow:\n  - {name: a, source: process, descripton: typo, input: x}\n",
+    // Every source form; depends_on as one name; a number as a name.
+    "sources:\n  s: {type: process, configuration: {command: [echo]}}\nflow:\n  - {name: 1, source: s}\n  - {name: b, source: {type: env, configuration: {vars: [HOME]}}, depends_on: '1'}\n  - {name: c, source: {base: s, override: {configuration: {command: [true]}}}}\n",
+    // Every input and output form; nulls taken as not given.
+    "runner: {max_workers: 2, on_error: continue}\nplugins: {dirs: null}\nflow:\n  - name: a\n    source: process\n    input: {type: value, value: 3}\n    output:\n      - {name: all}\n      - {name: t, value: '{{ result }}', secret: true}\n      - {name: j, type: jmespath, value: x}\n      - {name: n, type: null}\n    on_error: null\n  - {name: b, source: process, input: {type: body, template: '{{ flows.a.all }}'}}\n  - {name: c, source: process, input: [1, {k: v}]}\n  - {name: d, source: process, input: true, output: null, depends_on: null}\n",
+    // Provider configurations are open mappings.
+    "flow:\n  - {name: a, source: {type: process, configuration: {command: [echo], anything: {goes: [1]}}}}\n",
+    // runner and sources may be empty.
+    "sources:\nrunner:\nflow:\n  - {name: a, source: process}\n",
+];
+
+/// Flows the loader refuses, and the schema too.
+const INVALID: [&str; 10] = [
+    "flow:\n  - {source: process}\n",
+    "flow:\n  - {name: a, source: process, on_error: sometimes}\n",
+    "flow: {name: a, source: process}\n",
+    "flow:\n  - {name: a, source: process, output: [{name: x, type: xml}]}\n",
+    "runner: {max_workers: 0}\nflow:\n  - {name: a, source: process}\n",
+    "flow:\n  - {name: a, source: {configuration: {command: [echo]}}}\n",
+    "flow:\n  - {name: a, source: process, input: {type: value}}\n",
+    "flow:\n  - {name: a, source: process, output: [{name: x, type: jmespath}]}\n",
+    "flow:\n  - {name: a}\n",
+    "flow: []\n",
+];
+
+#[test]
+fn the_schema_accepts_and_refuses_what_the_loader_does() {
+    let validator = validator();
+    for text in VALID {
+        let errors = schema_errors(&validator, text);
+        assert!(errors.is_empty(), "schema refuses:\n{text}\n{errors:#?}");
+        let loaded = flowtoy::Loader::new()
+            .without_plugin_path_var()
+            .load_str("valid.yaml", text);
+        assert!(loaded.is_ok(), "the loader refuses:\n{text}\n{loaded:?}");
+    }
+    for text in INVALID {
+        let errors = schema_errors(&validator, text);
+        assert!(!errors.is_empty(), "schema accepts:\n{text}");
+        let loaded = flowtoy::Loader::new()
+            .without_plugin_path_var()
+            .load_str("invalid.yaml", text);
+        assert!(loaded.is_err(), "the loader accepts:\n{text}");
+    }
+}
+
+#[test]
+fn a_file_that_only_overrides_sources_is_valid() {
+    // Files merge: a later one may change a source's configuration only.
+    let errors = schema_errors(
+        &validator(),
+        "sources:\n  api: {configuration: {url: 'https://example.invalid'}}\n",
+    );
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+// ---- the man page ------------------------------------------------------------
+
+#[test]
+fn the_committed_man_pages_are_current() {
+    let t = Test::new();
+    t.run_with(["man-page", "pages"]).success();
+    let committed = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/doc"));
+    let names = |dir: &std::path::Path| {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("read dir")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".1"))
+            .collect();
+        names.sort();
+        names
+    };
+    let fresh = t.path("pages");
+    assert_eq!(
+        names(committed),
+        names(&fresh),
+        "regenerate: cargo run -- man-page doc"
+    );
+    for name in names(&fresh) {
+        let read = |dir: &std::path::Path| std::fs::read_to_string(dir.join(&name)).expect("page");
+        assert!(
+            read(committed) == read(&fresh),
+            "doc/{name} is out of date; regenerate: cargo run -- man-page doc"
+        );
+    }
+    assert!(names(&fresh).contains(&"flowtoy.1".to_string()));
+    // Without a directory: flowtoy(1) on stdout.
+    let out = t.run_with(["man-page"]);
+    out.success().stdout_has(".TH flowtoy 1");
+}
