@@ -461,3 +461,101 @@ fn the_committed_man_pages_are_current() {
     let out = t.run_with(["man-page"]);
     out.success().stdout_has(".TH flowtoy 1");
 }
+
+// ---- packaging ---------------------------------------------------------------
+
+/// `1.88` or `1.88.0` as a comparable triple.
+fn version_triple(text: &str) -> (u64, u64, u64) {
+    let mut parts = text.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+    let mut next = || parts.next().unwrap_or(0);
+    (next(), next(), next())
+}
+
+#[test]
+fn every_crate_inherits_a_rust_version_the_locked_dependencies_allow() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .output()
+        .expect("run cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let members: Vec<&serde_json::Value> = metadata["workspace_members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .collect();
+    let packages = metadata["packages"].as_array().expect("packages");
+    let (ours, theirs): (Vec<_>, Vec<_>) =
+        packages.iter().partition(|p| members.contains(&&p["id"]));
+    let declared = ours[0]["rust_version"].as_str().unwrap_or("none");
+    for package in &ours {
+        assert_eq!(package["rust_version"], declared, "{}", package["name"]);
+        let manifest = std::fs::read_to_string(package["manifest_path"].as_str().expect("path"))
+            .expect("read manifest");
+        assert!(
+            manifest.contains("rust-version.workspace = true"),
+            "{} does not inherit the workspace's rust-version",
+            package["name"]
+        );
+    }
+    let needed = theirs
+        .iter()
+        .filter_map(|p| {
+            let version = version_triple(p["rust_version"].as_str()?);
+            Some((version, p["name"].as_str()?.to_string()))
+        })
+        .max()
+        .expect("dependencies declare rust versions");
+    assert!(
+        version_triple(declared) >= needed.0,
+        "rust-version {declared} is older than {} needs ({:?}); raise it in [workspace.package]",
+        needed.1,
+        needed.0
+    );
+}
+
+#[test]
+fn the_package_ships_what_a_user_needs_and_no_tests() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["package", "--list", "-p", "flowtoy-cli", "--allow-dirty"])
+        .output()
+        .expect("run cargo package");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = String::from_utf8_lossy(&out.stdout);
+    let files: Vec<&str> = listed.lines().collect();
+    for needed in [
+        "LICENSE",
+        "README.md",
+        "CHANGELOG.md",
+        "doc/flowtoy.1",
+        "doc/flowtoy-run.1",
+        "examples/quickstart.yaml",
+        "schema/flowtoy.schema.json",
+        "src/main.rs",
+    ] {
+        assert!(
+            files.contains(&needed),
+            "{needed} is not shipped:\n{listed}"
+        );
+    }
+    for file in &files {
+        assert!(
+            !["tests/", "bench/", "fuzz/", "target/", "engine/", "plugins/"]
+                .iter()
+                .any(|dir| file.starts_with(dir)),
+            "{file} is shipped"
+        );
+    }
+}
