@@ -8,6 +8,9 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
 use regex::Regex;
 use std::sync::{Arc, OnceLock};
 
+mod env;
+pub use env::EnvView;
+
 /// A template value made from anything serializable (JSON values, maps).
 pub fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> Value {
     Value::from(minijinja::value::Serde(value))
@@ -385,7 +388,7 @@ pub struct BaseContext {
     pub flows: Value,
     /// `sources`.
     pub sources: Value,
-    /// `env`.
+    /// `env` (an [`EnvView`]).
     pub env: Value,
     /// `item` and `index`, for an iteration.
     pub iteration: Option<(Value, Value)>,
@@ -395,13 +398,10 @@ impl BaseContext {
     /// A context over the live `flows` with the given `sources` and the
     /// process environment.
     pub fn new(flows: Arc<FlowStore>, sources: &serde_json::Value) -> Self {
-        let env: serde_json::Map<String, serde_json::Value> = std::env::vars()
-            .map(|(k, v)| (k, serde_json::Value::String(v)))
-            .collect();
         BaseContext {
             flows: Value::from_object(FlowsView(flows)),
             sources: to_value(sources),
-            env: to_value(&env),
+            env: Value::from_object(EnvView::from_process()),
             iteration: None,
         }
     }
@@ -595,6 +595,37 @@ mod tests {
             Templates::new().render("a } b {", &c.with(vec![])).unwrap(),
             "a } b {"
         );
+    }
+
+    #[test]
+    fn secret_named_env_variables_become_secret_values_when_read() {
+        let vars = [
+            ("UNIT_TEST_API_TOKEN", "tok-unit-3141"),
+            ("UNIT_TEST_UNREAD_KEY", "key-unread-2718"),
+            ("UNIT_TEST_PLAIN", "plain-unit-1618"),
+        ];
+        let env = EnvView::new(vars.map(|(k, v)| (k.to_string(), v.to_string())));
+        let c = BaseContext {
+            env: Value::from_object(env),
+            ..ctx(&[])
+        };
+        let src = "{{ env.UNIT_TEST_API_TOKEN }} {{ env.UNIT_TEST_PLAIN }}";
+        assert_eq!(render(src, &c).unwrap(), "tok-unit-3141 plain-unit-1618");
+        let shown = crate::secrets::mask("tok-unit-3141 plain-unit-1618 key-unread-2718");
+        assert_eq!(
+            shown, "***REDACTED*** plain-unit-1618 key-unread-2718",
+            "only the secret-named variable that was read is secret"
+        );
+        // Showing the whole of `env` reads every variable.
+        let all = render("{{ env | tojson }}", &c).unwrap();
+        assert!(all.contains("key-unread-2718"), "{all}");
+        assert_eq!(
+            crate::secrets::mask("key-unread-2718"),
+            crate::secrets::MASK
+        );
+        assert!(render("{{ env.NOT_SET_ANYWHERE }}", &c)
+            .unwrap_err()
+            .contains("'env.NOT_SET_ANYWHERE'"));
     }
 
     #[test]
