@@ -1,0 +1,212 @@
+//! libyaml's events (through `libyaml-safer`, libyaml ported to safe Rust)
+//! and its syntax errors, worded with their line.
+
+use super::scalar::Tag;
+use super::Invalid;
+use libyaml_safer::{EventData, Mark, Parser, ScalarStyle};
+
+/// One event, with what the reader needs of it.
+#[derive(Debug)]
+pub enum Event {
+    /// A document starts.
+    DocumentStart,
+    /// `*name`.
+    Alias(String),
+    /// A scalar's text, style, tag and anchor.
+    Scalar {
+        /// The text, escapes and folding applied.
+        value: String,
+        /// Unquoted and not a block scalar (`|`, `>`).
+        plain: bool,
+        /// Its tag.
+        tag: Tag,
+        /// `&name` on it.
+        anchor: Option<String>,
+    },
+    /// `[` or a block list starts.
+    SequenceStart {
+        /// `&name` on it.
+        anchor: Option<String>,
+    },
+    /// `{` or a block mapping starts.
+    MappingStart {
+        /// `&name` on it.
+        anchor: Option<String>,
+    },
+    /// The innermost open list or mapping ends.
+    End,
+}
+
+/// An event and its 1-based line, or the syntax error that ends the stream.
+pub type Parsed = Result<(Event, usize), Invalid>;
+
+/// libyaml's events for `text`, ending with an error or before the end of
+/// the stream. (Stream starts, document ends and the stream's end carry
+/// nothing the reader needs.)
+pub fn events(text: &str) -> impl Iterator<Item = Parsed> + '_ {
+    let mut parser = Parser::new();
+    parser.set_input(text.as_bytes());
+    let mut done = false;
+    std::iter::from_fn(move || loop {
+        if done {
+            return None;
+        }
+        let event = match parser.parse() {
+            Ok(event) => event,
+            Err(error) => {
+                done = true;
+                return Some(Err(syntax_error(&error, text)));
+            }
+        };
+        let line = event.start_mark.line as usize + 1;
+        let event = match event.data {
+            EventData::StreamEnd => {
+                done = true;
+                return None;
+            }
+            EventData::StreamStart { .. } | EventData::DocumentEnd { .. } => continue,
+            EventData::DocumentStart { .. } => Event::DocumentStart,
+            EventData::Alias { anchor } => Event::Alias(anchor),
+            EventData::Scalar {
+                anchor,
+                tag,
+                value,
+                style,
+                ..
+            } => Event::Scalar {
+                value,
+                plain: style == ScalarStyle::Plain,
+                tag: Tag::from_name(tag.as_deref()),
+                anchor,
+            },
+            EventData::SequenceStart { anchor, .. } => Event::SequenceStart { anchor },
+            EventData::MappingStart { anchor, .. } => Event::MappingStart { anchor },
+            EventData::SequenceEnd | EventData::MappingEnd => Event::End,
+        };
+        return Some(Ok((event, line)));
+    })
+}
+
+/// libyaml's error in its own words, with where it happened and in what
+/// context (`did not find expected ',' or ']' at line 4 column 9, while
+/// parsing a flow sequence at line 3 column 13`), plus a hint for tabs.
+fn syntax_error(error: &libyaml_safer::Error, text: &str) -> Invalid {
+    let Some(mark) = error.problem_mark() else {
+        // The reader refused a character (only control characters can be
+        // refused in text that is UTF-8 already).
+        return refused_character(error.problem(), text);
+    };
+    let mut message = format!("{} at {}", error.problem(), at(mark));
+    if let (Some(context), Some(context_mark)) = (error.context(), error.context_mark()) {
+        message.push_str(", ");
+        message.push_str(context);
+        if (context_mark.line, context_mark.column) != (mark.line, mark.column) {
+            message.push_str(" at ");
+            message.push_str(&at(context_mark));
+        }
+    }
+    let line = usize::try_from(mark.line)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
+    let tab_indented = text
+        .lines()
+        .nth(line - 1)
+        .is_some_and(|l| l.trim_start_matches(' ').starts_with('\t'));
+    if tab_indented {
+        message.push_str("; YAML does not allow tabs for indentation: use spaces");
+    }
+    Invalid::at(message, line)
+}
+
+/// `line 4 column 9` (libyaml counts from 0).
+fn at(mark: Mark) -> String {
+    format!("line {} column {}", mark.line + 1, mark.column + 1)
+}
+
+/// The reader's `problem` with the first character YAML does not allow,
+/// and its line.
+fn refused_character(problem: &str, text: &str) -> Invalid {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7E}' | '\u{85}')
+            || matches!(c, '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+            || c >= '\u{10000}'
+    };
+    match text.char_indices().find(|(_, c)| !allowed(*c)) {
+        Some((offset, c)) => {
+            let before = &text[..offset];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |n| n + 1) + 1;
+            Invalid::at(
+                format!(
+                    "{problem} (U+{:04X} at line {line} column {column})",
+                    u32::from(c)
+                ),
+                line,
+            )
+        }
+        None => Invalid {
+            message: problem.to_string(),
+            line: None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> Invalid {
+        match events(text).find_map(Result::err) {
+            Some(invalid) => invalid,
+            None => panic!("{text:?} parsed"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_worded_as_libyaml_words_them() {
+        let e = error("flow:\n  - name: a\n    tags: [a, b\n  - name: b\n");
+        assert_eq!(
+            e.message,
+            "did not find expected ',' or ']' at line 4 column 9, \
+             while parsing a flow sequence at line 3 column 11"
+        );
+        assert_eq!(e.line, Some(4));
+        let e = error("a: b: c\n");
+        assert_eq!(
+            e.message,
+            "mapping values are not allowed in this context at line 1 column 5"
+        );
+        assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn tabs_used_for_indentation_get_a_hint() {
+        let e = error("a:\n\tb: 1\n");
+        assert_eq!(e.line, Some(2));
+        assert!(
+            e.message
+                .ends_with("; YAML does not allow tabs for indentation: use spaces"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused_at_their_line() {
+        let e = error("a: 1\nb: x\u{7}y\n");
+        assert_eq!(
+            e.message,
+            "control characters are not allowed (U+0007 at line 2 column 5)"
+        );
+        assert_eq!(e.line, Some(2));
+    }
+
+    #[test]
+    fn events_carry_their_lines() {
+        let lines: Vec<usize> = events("a:\n  - 1\n  - [2]\n")
+            .map(|p| p.map(|(_, line)| line).unwrap_or(0))
+            .collect();
+        // document, mapping, `a`, list, `1`, `[`, `2`, `]`, list end, mapping end
+        assert_eq!(lines, [1, 1, 1, 2, 2, 3, 3, 3, 4, 4]);
+    }
+}
