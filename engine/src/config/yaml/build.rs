@@ -173,7 +173,12 @@ impl<'h> Builder<'h> {
                         Open::Sequence(items) => Value::Array(items),
                         Open::Mapping { map, .. } => Value::Object(map),
                     };
-                    self.place_value(value, frame.size.around(), frame.anchor, line, false)
+                    // Anchored again inside (`&x [&x 1]`): the inner
+                    // anchor came later, so it is the one `*x` names.
+                    let anchor = frame
+                        .anchor
+                        .filter(|name| matches!(self.anchors.get(name), Some(Anchored::Open)));
+                    self.place_value(value, frame.size.around(), anchor, line, false)
                 }
                 None => Ok(()),
             },

@@ -144,7 +144,8 @@ fn refused_character(problem: &str, text: &str) -> Invalid {
         Some((offset, c)) => {
             let before = &text[..offset];
             let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |n| n + 1) + 1;
+            let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+            let column = before[line_start..].chars().count() + 1;
             Invalid::at(
                 format!(
                     "{problem} (U+{:04X} at line {line} column {column})",
@@ -202,7 +203,7 @@ mod tests {
 
     #[test]
     fn control_characters_are_refused_at_their_line() {
-        let e = error("a: 1\nb: x\u{7}y\n");
+        let e = error("a: 1\nb: é\u{7}y\n");
         assert_eq!(
             e.message,
             "control characters are not allowed (U+0007 at line 2 column 5)"

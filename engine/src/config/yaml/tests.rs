@@ -226,6 +226,8 @@ fn aliases_are_copies_of_the_latest_anchor_of_their_name() {
     // A name anchored again names the newer node from there on (YAML 1.2).
     let text = "a: &x 1\nb: *x\nc: &x 2\nd: &y 3\ne: *x\n";
     assert_eq!(value(text), json!({"a": 1, "b": 1, "c": 2, "d": 3, "e": 2}));
+    let text = "a: &x [&x 1, *x]\nb: *x\n";
+    assert_eq!(value(text), json!({"a": [1, 1], "b": 1}));
     let e = invalid("a: 1\nb: *nowhere\n");
     assert_eq!(
         e.message,
