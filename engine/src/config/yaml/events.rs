@@ -4,6 +4,7 @@
 use super::scalar::Tag;
 use super::Invalid;
 use libyaml_safer::{EventData, Mark, Parser, ScalarStyle};
+use std::panic::AssertUnwindSafe;
 
 /// One event, with what the reader needs of it.
 #[derive(Debug)]
@@ -56,18 +57,34 @@ pub fn events(text: &str) -> impl Iterator<Item = Parsed> + '_ {
         text.as_bytes(),
     ));
     let mut done = false;
+    let mut line = 1;
     std::iter::from_fn(move || loop {
         if done {
             return None;
         }
-        let event = match parser.parse() {
-            Ok(event) => event,
-            Err(error) => {
+        // A panic in the parser (a bug of its own, like the one `prescan.rs`
+        // steers clear of) is a problem with the file, not a crash.
+        let parsed = std::panic::catch_unwind(AssertUnwindSafe(|| parser.parse()));
+        let event = match parsed {
+            Ok(Ok(event)) => event,
+            Ok(Err(error)) => {
                 done = true;
                 return Some(Err(syntax_error(&error, text)));
             }
+            Err(_) => {
+                done = true;
+                return Some(Err(Invalid::at(
+                    format!(
+                        "the YAML parser failed on the text after line {line}; \
+                         check the YAML there"
+                    ),
+                    line,
+                )));
+            }
         };
-        let line = event.start_mark.line as usize + 1;
+        line = usize::try_from(event.start_mark.line)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
         let event = match event.data {
             EventData::StreamEnd => {
                 done = true;
@@ -199,6 +216,19 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn a_panic_of_the_parser_is_an_error_at_the_last_line_read() {
+        // libyaml-safer 0.3 panics on a tag right before a comma in
+        // brackets; `prescan.rs` refuses those before parsing, this is the
+        // last resort for anything like it.
+        let e = error("a: 1\nb: [!x, c]\n");
+        assert_eq!(
+            e.message,
+            "the YAML parser failed on the text after line 2; check the YAML there"
+        );
+        assert_eq!(e.line, Some(2));
     }
 
     #[test]

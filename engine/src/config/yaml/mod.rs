@@ -13,12 +13,13 @@
 //! - `build.rs`: events → values (aliases, duplicate keys, depth, documents);
 //! - `scalar.rs`: what a scalar's text means (plain scalars, tags);
 //! - `lines.rs`: where things stand;
-//! - `nesting.rs`: a scan for deeply nested brackets before parsing.
+//! - `prescan.rs`: a scan of the raw text for what the parser handles badly
+//!   (deeply nested brackets, a tag right before a comma).
 
 mod build;
 mod events;
 mod lines;
-mod nesting;
+mod prescan;
 mod scalar;
 
 pub use lines::Lines;
@@ -62,15 +63,7 @@ const BATCH: usize = 4096;
 /// Reads `text`, a YAML stream of at most one document: its value (`Null`
 /// when there is no document) and where things stand in it.
 pub fn read(text: &str, flow_items: Option<FlowItems<'_>>) -> Result<(Value, Lines), Invalid> {
-    if let Some(line) = nesting::flow_depth_exceeded(text, nesting::MAX_FLOW_DEPTH) {
-        return Err(Invalid::at(
-            format!(
-                "brackets nested more than {} levels deep; flatten the structure",
-                nesting::MAX_FLOW_DEPTH
-            ),
-            line,
-        ));
-    }
+    prescan::check(text)?;
     if text.len() < PARALLEL_FROM {
         return build(events(text), flow_items);
     }
