@@ -1,11 +1,12 @@
 //! Events → JSON values, one event at a time: only the values built so far
 //! are held. The builder decides every YAML corner itself: aliases are
-//! copies of their anchor's value (bounded, against "billion laughs"), an
-//! anchor name used again names the newer node, duplicate keys, keys that
+//! copies of their anchor's value (bounded, against "billion laughs"; the
+//! parser resolves names, an anchor name used again names the newer node),
+//! duplicate keys, keys that
 //! are lists or mappings, a second document and nesting deeper than
 //! [`MAX_DEPTH`] are refused at their line.
 
-use super::events::Event;
+use super::events::{AnchorId, Event};
 use super::lines::{Lines, Place};
 use super::scalar;
 use super::{FlowItems, Invalid};
@@ -37,7 +38,7 @@ enum Open {
 
 struct Frame {
     open: Open,
-    anchor: Option<String>,
+    anchor: Option<AnchorId>,
     /// The nesting depth and value count of the items so far.
     size: Size,
 }
@@ -81,7 +82,7 @@ pub struct Builder<'h> {
     flow_items: Option<FlowItems<'h>>,
     stack: Vec<Frame>,
     root: Option<Value>,
-    anchors: HashMap<String, Anchored>,
+    anchors: HashMap<AnchorId, Anchored>,
     alias_nodes: usize,
     documents: usize,
     lines: Lines,
@@ -149,8 +150,8 @@ impl<'h> Builder<'h> {
                 };
                 self.place_value(value, Size::SCALAR, anchor, line, false)
             }
-            Event::Alias(name) => {
-                let (value, size) = self.alias(&name, line)?;
+            Event::Alias(id) => {
+                let (value, size) = self.alias(id, line)?;
                 self.place_value(value, size, None, line, true)
             }
             Event::SequenceStart { .. } | Event::MappingStart { .. } if is_key => {
@@ -173,12 +174,7 @@ impl<'h> Builder<'h> {
                         Open::Sequence(items) => Value::Array(items),
                         Open::Mapping { map, .. } => Value::Object(map),
                     };
-                    // Anchored again inside (`&x [&x 1]`): the inner
-                    // anchor came later, so it is the one `*x` names.
-                    let anchor = frame
-                        .anchor
-                        .filter(|name| matches!(self.anchors.get(name), Some(Anchored::Open)));
-                    self.place_value(value, frame.size.around(), anchor, line, false)
+                    self.place_value(value, frame.size.around(), frame.anchor, line, false)
                 }
                 None => Ok(()),
             },
@@ -201,12 +197,12 @@ impl<'h> Builder<'h> {
     }
 
     /// A list or mapping starts.
-    fn open(&mut self, open: Open, anchor: Option<String>, line: usize) -> Result<(), Invalid> {
+    fn open(&mut self, open: Open, anchor: Option<AnchorId>, line: usize) -> Result<(), Invalid> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(too_deep(line));
         }
-        if let Some(name) = &anchor {
-            self.anchors.insert(name.clone(), Anchored::Open);
+        if let Some(id) = anchor {
+            self.anchors.insert(id, Anchored::Open);
         }
         self.stack.push(Frame {
             open,
@@ -216,9 +212,10 @@ impl<'h> Builder<'h> {
         Ok(())
     }
 
-    /// A copy of the value anchored `&name`.
-    fn alias(&mut self, name: &str, line: usize) -> Result<(Value, Size), Invalid> {
-        match self.anchors.get(name) {
+    /// A copy of the value anchored `id`. (The parser refuses aliases
+    /// that name no anchor.)
+    fn alias(&mut self, id: AnchorId, line: usize) -> Result<(Value, Size), Invalid> {
+        match self.anchors.get(&id) {
             Some(Anchored::Done(value, size)) => {
                 self.alias_nodes += size.nodes;
                 if self.alias_nodes > MAX_ALIAS_NODES {
@@ -231,17 +228,9 @@ impl<'h> Builder<'h> {
                 }
                 Ok((value.clone(), *size))
             }
-            Some(Anchored::Open) => Err(Invalid::at(
-                format!(
-                    "the alias `*{name}` stands inside the list or mapping anchored \
-                     `&{name}`, which would contain itself"
-                ),
-                line,
-            )),
-            None => Err(Invalid::at(
-                format!(
-                    "the alias `*{name}` names no anchor: write `&{name}` on a value before it"
-                ),
+            Some(Anchored::Open) | None => Err(Invalid::at(
+                "this alias stands inside the list or mapping its anchor names, \
+                 which would contain itself",
                 line,
             )),
         }
@@ -253,16 +242,15 @@ impl<'h> Builder<'h> {
         &mut self,
         value: Value,
         size: Size,
-        anchor: Option<String>,
+        anchor: Option<AnchorId>,
         line: usize,
         from_alias: bool,
     ) -> Result<(), Invalid> {
         if self.stack.len() + size.depth > MAX_DEPTH {
             return Err(too_deep(line));
         }
-        if let Some(name) = anchor {
-            self.anchors
-                .insert(name, Anchored::Done(value.clone(), size));
+        if let Some(id) = anchor {
+            self.anchors.insert(id, Anchored::Done(value.clone(), size));
         }
         let value = self.hand_over(value, from_alias, line);
         let Some(frame) = self.stack.last_mut() else {

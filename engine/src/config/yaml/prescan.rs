@@ -1,20 +1,20 @@
-//! A quick scan of the raw text before the parser sees it, for what the
-//! parser handles badly: deeply nested brackets (libyaml is quadratic in
-//! them) and a tag right before a comma in brackets (`[!x, y]`, where
-//! libyaml-safer 0.3 panics: "TODO: What is expected here?").
+//! A quick scan of the raw text before the parser sees it: control
+//! characters, which YAML does not allow but the parser lets through, and
+//! deeply nested brackets, refused early and briefly.
 
 use super::Invalid;
 
 /// Deepest nesting of flow collections (`[...]`, `{...}`) accepted before the
 /// text is handed to the YAML parser. The reader refuses more than 128 levels
-/// of any nesting anyway, but libyaml spends time quadratic in the flow
-/// nesting depth before it gets there (20,000 `[` take seconds, 100,000
-/// minutes).
+/// of any nesting anyway; this keeps the message about brackets (and
+/// libyaml, the parser before, spent time quadratic in the flow nesting
+/// depth: 20,000 `[` took seconds).
 pub const MAX_FLOW_DEPTH: usize = 256;
 
-/// Refuses `text` if it nests brackets deeper than [`MAX_FLOW_DEPTH`] or
-/// has a tag right before a comma in brackets, at the line where it does.
+/// Refuses `text` if it holds a control character or nests brackets deeper
+/// than [`MAX_FLOW_DEPTH`], at the line where it does.
 pub fn check(text: &str) -> Result<(), Invalid> {
+    control_character(text)?;
     match first_finding(text, MAX_FLOW_DEPTH) {
         None => Ok(()),
         Some((Finding::TooDeep, line)) => Err(Invalid::at(
@@ -23,14 +23,34 @@ pub fn check(text: &str) -> Result<(), Invalid> {
             ),
             line,
         )),
-        Some((Finding::TagBeforeComma(tag), line)) => Err(Invalid::at(
-            format!(
-                "the tag `{tag}` stands right before a comma, with no value: \
-                 write a value after it (`{tag} value,`) or leave the tag out"
-            ),
-            line,
-        )),
     }
+}
+
+/// Refuses the first character YAML does not allow (C0 and C1 controls
+/// other than tab, line feed, carriage return and next line; DEL).
+fn control_character(text: &str) -> Result<(), Invalid> {
+    let bytes = text.as_bytes();
+    // Bytes first (fast); C1 controls are U+0080–U+009F, `C2 80`–`C2 9F`.
+    let suspect = bytes.iter().enumerate().position(|(i, b)| {
+        (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+            || *b == 0x7F
+            || (*b == 0xC2
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|n| (0x80..=0x9F).contains(n) && *n != 0x85))
+    });
+    let Some(offset) = suspect else {
+        return Ok(());
+    };
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+    let column = before[line_start..].chars().count() + 1;
+    let code = text[offset..].chars().next().map_or(0, u32::from);
+    Err(Invalid::at(
+        format!("control characters are not allowed (U+{code:04X} at line {line} column {column})"),
+        line,
+    ))
 }
 
 /// What the scan found.
@@ -38,16 +58,12 @@ pub fn check(text: &str) -> Result<(), Invalid> {
 enum Finding {
     /// Brackets nested deeper than the limit.
     TooDeep,
-    /// A tag (as written) right before a comma, inside brackets.
-    TagBeforeComma(String),
 }
 
 /// The first finding and its 1-based line: nesting of `[`/`{` outside
-/// quotes, comments and block scalars deeper than `limit`, or a tag right
-/// before a comma inside brackets. A rough scan: it may undercount (never
-/// overcount by much), which only means the YAML parser sees the text and
-/// reports the problem itself (the reader also catches a panic of the
-/// parser, as a last resort).
+/// quotes, comments and block scalars deeper than `limit`. A rough scan: it
+/// may undercount (never overcount by much), which only means the reader
+/// refuses the nesting itself (past 128 levels).
 fn first_finding(text: &str, limit: usize) -> Option<(Finding, usize)> {
     let mut depth = 0usize;
     let mut line = 1usize;
@@ -95,13 +111,7 @@ fn first_finding(text: &str, limit: usize) -> Option<(Finding, usize)> {
                         return Some((Finding::TooDeep, line));
                     }
                 }
-                b'!' if depth > 0 && is_token_start(prev) => {
-                    let len = tag_length(&bytes[i..]);
-                    if bytes.get(i + len) == Some(&b',') {
-                        let tag = String::from_utf8_lossy(&bytes[i..i + len]).into_owned();
-                        return Some((Finding::TagBeforeComma(tag), line));
-                    }
-                }
+
                 b']' | b'}' => depth = depth.saturating_sub(1),
                 b'|' | b'>' if depth == 0 && is_token_start(prev) => {
                     let rest = &bytes[i + 1..];
@@ -127,19 +137,6 @@ fn first_finding(text: &str, limit: usize) -> Option<(Finding, usize)> {
         i += 1;
     }
     None
-}
-
-/// The length of the tag at the start of `bytes` (`!x`, `!!str`, `!e!x%21`,
-/// `!<tag:x>`), as libyaml scans it in brackets: it stops at a comma.
-fn tag_length(bytes: &[u8]) -> usize {
-    if bytes.get(1) == Some(&b'<') {
-        return bytes
-            .iter()
-            .position(|b| *b == b'>')
-            .map_or(bytes.len(), |n| n + 1);
-    }
-    let in_tag = |b: &u8| b.is_ascii_alphanumeric() || b"-_;/?:@&=+$.%!~*'()".contains(b);
-    1 + bytes[1..].iter().take_while(|b| in_tag(b)).count()
 }
 
 /// True after a byte that may precede the start of a YAML token.
@@ -175,30 +172,14 @@ mod tests {
     }
 
     #[test]
-    fn a_tag_right_before_a_comma_in_brackets_is_refused() {
-        // Found by the config_load fuzzer: libyaml-safer panics on these.
-        for (text, tag, line) in [
-            ("a: [!x, b]\n", "!x", 1),
-            ("a: 1\nb: {k: !!str, j: 2}\n", "!!str", 2),
-            ("a: [b, !e!x%21,]\n", "!e!x%21", 1),
-            ("a: [!<tag:x>, b]\n", "!<tag:x>", 1),
-        ] {
-            let finding = Finding::TagBeforeComma(tag.into());
-            assert_eq!(first_finding(text, 256), Some((finding, line)), "{text:?}");
-            let e = check(text).unwrap_err();
-            assert!(e
-                .message
-                .starts_with(&format!("the tag `{tag}` stands right before a comma")));
-        }
-        // Tags with values, outside brackets, in quotes or in words are fine.
-        for text in [
-            "a: [!x 1, b]\n",
-            "a: !x,\n",
-            "a: ['!x,', \"!y,\"]\n",
-            "a: [b!x, c]\n",
-            "# [!x, b]\n",
-        ] {
-            assert_eq!(first_finding(text, 256), None, "{text:?}");
-        }
+    fn control_characters_are_refused_at_their_line() {
+        let e = check("a: 1\nb: é\u{7}y\n").unwrap_err();
+        assert_eq!(
+            e.message,
+            "control characters are not allowed (U+0007 at line 2 column 5)"
+        );
+        assert_eq!(e.line, Some(2));
+        assert_eq!(check("a: \u{9f}\n").unwrap_err().line, Some(1));
+        assert!(check("a: \"\t\u{85}é\"\r\n").is_ok());
     }
 }
