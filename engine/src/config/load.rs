@@ -1,7 +1,7 @@
 //! Reading YAML files, turning them into JSON values, and merging them (SPEC R1).
 //!
-//! YAML is read by `yaml/` (libyaml's events, streamed, through
-//! `libyaml-safer`); it stays behind this file.
+//! YAML is read by `yaml/` (the events of `saphyr-parser`, streamed); it
+//! stays behind this file.
 
 use super::model::{ModelBuilder, Origins, ReadSteps};
 use super::yaml::{self, Lines};

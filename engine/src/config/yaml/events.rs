@@ -3,7 +3,7 @@
 
 use super::scalar::Tag;
 use super::Invalid;
-use saphyr_parser::{Event as Parsed_, Parser, ScalarStyle, ScanError};
+use saphyr_parser::{Event as ParserEvent, Parser, ScalarStyle, ScanError};
 use std::panic::AssertUnwindSafe;
 
 /// An anchor, as the parser numbers them: an anchor name used again gets a
@@ -83,14 +83,14 @@ pub fn events(text: &str) -> impl Iterator<Item = Parsed> + '_ {
         line = span.start.line();
         let anchor = |id: usize| (id != 0).then_some(id);
         let event = match event {
-            Parsed_::StreamEnd => {
+            ParserEvent::StreamEnd => {
                 done = true;
                 return None;
             }
-            Parsed_::Nothing | Parsed_::StreamStart | Parsed_::DocumentEnd => continue,
-            Parsed_::DocumentStart(_) => Event::DocumentStart,
-            Parsed_::Alias(id) => Event::Alias(id),
-            Parsed_::Scalar(value, style, id, tag) => Event::Scalar {
+            ParserEvent::Nothing | ParserEvent::StreamStart | ParserEvent::DocumentEnd => continue,
+            ParserEvent::DocumentStart(_) => Event::DocumentStart,
+            ParserEvent::Alias(id) => Event::Alias(id),
+            ParserEvent::Scalar(value, style, id, tag) => Event::Scalar {
                 value: value.into_owned(),
                 plain: style == ScalarStyle::Plain,
                 tag: match tag {
@@ -99,9 +99,9 @@ pub fn events(text: &str) -> impl Iterator<Item = Parsed> + '_ {
                 },
                 anchor: anchor(id),
             },
-            Parsed_::SequenceStart(id, _) => Event::SequenceStart { anchor: anchor(id) },
-            Parsed_::MappingStart(id, _) => Event::MappingStart { anchor: anchor(id) },
-            Parsed_::SequenceEnd | Parsed_::MappingEnd => Event::End,
+            ParserEvent::SequenceStart(id, _) => Event::SequenceStart { anchor: anchor(id) },
+            ParserEvent::MappingStart(id, _) => Event::MappingStart { anchor: anchor(id) },
+            ParserEvent::SequenceEnd | ParserEvent::MappingEnd => Event::End,
         };
         return Some(Ok((event, line)));
     })

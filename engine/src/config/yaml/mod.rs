@@ -1,5 +1,5 @@
-//! The YAML reader: libyaml's events (through `libyaml-safer`, a port of
-//! libyaml to safe Rust) turned straight into JSON values, one event at a
+//! The YAML reader: the events of `saphyr-parser` (a YAML 1.2 parser in
+//! safe Rust) turned straight into JSON values, one event at a
 //! time, plus the lines where top-level keys, sources and steps stand.
 //!
 //! Nothing collects a document's events before building: only the values
@@ -13,8 +13,8 @@
 //! - `build.rs`: events → values (aliases, duplicate keys, depth, documents);
 //! - `scalar.rs`: what a scalar's text means (plain scalars, tags);
 //! - `lines.rs`: where things stand;
-//! - `prescan.rs`: a scan of the raw text for what the parser handles badly
-//!   (deeply nested brackets, a tag right before a comma).
+//! - `prescan.rs`: a scan of the raw text before parsing (control
+//!   characters, deeply nested brackets).
 
 mod build;
 mod events;
@@ -54,7 +54,7 @@ impl Invalid {
 pub type FlowItems<'h> = &'h mut dyn FnMut(usize, &Value, usize);
 
 /// Texts at least this long are parsed on a thread of their own while this
-/// one builds values: libyaml and the building take about the same time.
+/// one builds values: parsing and building take about the same time.
 const PARALLEL_FROM: usize = 1 << 20;
 
 /// Events are handed between the threads this many at a time.

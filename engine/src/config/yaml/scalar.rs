@@ -28,8 +28,8 @@ pub enum Tag {
 }
 
 impl Tag {
-    /// The tag libyaml reports (handles expanded, `!!int` is
-    /// `tag:yaml.org,2002:int`).
+    /// The tag as the parser resolves it (handle and suffix: `!!int` is
+    /// `tag:yaml.org,2002:int`, `!x` is `!x`, the non-specific `!` is `!`).
     pub fn from_name(name: Option<&str>) -> Tag {
         match name {
             None => Tag::None,
