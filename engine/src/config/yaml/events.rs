@@ -52,6 +52,9 @@ pub fn events(text: &str) -> impl Iterator<Item = Parsed> + '_ {
     let mut parser = Parser::new_from_str(text);
     let mut done = false;
     let mut line = 1;
+    // Where each open list and mapping starts (line, column from 0), to
+    // say which bracket a syntax error is inside.
+    let mut open: Vec<(usize, usize)> = Vec::new();
     std::iter::from_fn(move || loop {
         if done {
             return None;
@@ -67,7 +70,7 @@ pub fn events(text: &str) -> impl Iterator<Item = Parsed> + '_ {
             }
             Ok(Some(Err(error))) => {
                 done = true;
-                return Some(Err(syntax_error(&error, text)));
+                return Some(Err(syntax_error(&error, text, open.last().copied())));
             }
             Err(_) => {
                 done = true;
@@ -81,6 +84,15 @@ pub fn events(text: &str) -> impl Iterator<Item = Parsed> + '_ {
             }
         };
         line = span.start.line();
+        match event {
+            ParserEvent::SequenceStart(..) | ParserEvent::MappingStart(..) => {
+                open.push((line, span.start.col()));
+            }
+            ParserEvent::SequenceEnd | ParserEvent::MappingEnd => {
+                open.pop();
+            }
+            _ => {}
+        }
         let anchor = |id: usize| (id != 0).then_some(id);
         let event = match event {
             ParserEvent::StreamEnd => {
@@ -109,11 +121,21 @@ pub fn events(text: &str) -> impl Iterator<Item = Parsed> + '_ {
 
 /// The parser's error in its own words, with where it happened
 /// (`while parsing a flow sequence, expected ',' or ']' at line 4 column 1`),
-/// plus a hint for tabs used for indentation.
-fn syntax_error(error: &ScanError, text: &str) -> Invalid {
+/// the bracket it is inside when the innermost open list or mapping
+/// (starting at `innermost`) is one, and a hint for tabs used for
+/// indentation.
+fn syntax_error(error: &ScanError, text: &str, innermost: Option<(usize, usize)>) -> Invalid {
     let mark = error.marker();
     let line = mark.line().max(1);
     let mut message = format!("{} at line {line} column {}", error.info(), mark.col() + 1);
+    if let Some((open_line, column)) = innermost {
+        if let Some(bracket) = bracket_at(text, open_line, column) {
+            message.push_str(&format!(
+                ", inside the `{bracket}` opened at line {open_line} column {}",
+                column + 1
+            ));
+        }
+    }
     let tab_indented = text
         .lines()
         .nth(line - 1)
@@ -122,6 +144,21 @@ fn syntax_error(error: &ScanError, text: &str) -> Invalid {
         message.push_str("; YAML does not allow tabs for indentation: use spaces");
     }
     Invalid::at(message, line)
+}
+
+/// The `[` or `{` that a list or mapping starting at `line` (1-based),
+/// `column` (characters, from 0) opens with, after any `&anchor` and `!tag`;
+/// `None` for a block list or mapping.
+fn bracket_at(text: &str, line: usize, column: usize) -> Option<char> {
+    let rest: String = text
+        .lines()
+        .nth(line.checked_sub(1)?)?
+        .chars()
+        .skip(column)
+        .collect();
+    let mut words = rest.split_whitespace();
+    let first = words.find(|w| !w.starts_with(['&', '!']))?;
+    first.chars().next().filter(|c| matches!(c, '[' | '{'))
 }
 
 #[cfg(test)]
@@ -140,9 +177,17 @@ mod tests {
         let e = error("flow:\n  - name: a\n    tags: [a, b\n");
         assert_eq!(
             e.message,
-            "while parsing a flow sequence, expected ',' or ']' at line 4 column 1"
+            "while parsing a flow sequence, expected ',' or ']' at line 4 column 1, \
+             inside the `[` opened at line 3 column 11"
         );
         assert_eq!(e.line, Some(4));
+        let e = error("a:\n  b: &x !t {c: d\n  e: f\n");
+        assert!(
+            e.message
+                .ends_with(", inside the `{` opened at line 2 column 6"),
+            "{}",
+            e.message
+        );
         let e = error("a: b: c\n");
         assert_eq!(
             e.message,
