@@ -30,7 +30,16 @@ pub fn check(text: &str) -> Result<(), Invalid> {
 /// other than tab, line feed, carriage return and next line; DEL).
 fn control_character(text: &str) -> Result<(), Invalid> {
     let bytes = text.as_bytes();
-    // Bytes first (fast); C1 controls are U+0080–U+009F, `C2 80`–`C2 9F`.
+    // A byte that may start one (C1 controls are `C2 80`–`C2 9F`): checked
+    // a block at a time without branching, which the compiler vectorizes.
+    let maybe =
+        |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) | (b == 0x7F) | (b == 0xC2);
+    if bytes
+        .chunks(256)
+        .all(|block| !block.iter().fold(false, |found, b| found | maybe(*b)))
+    {
+        return Ok(());
+    }
     let suspect = bytes.iter().enumerate().position(|(i, b)| {
         (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
             || *b == 0x7F
