@@ -1,9 +1,9 @@
 //! Events → JSON values, one event at a time: only the values built so far
 //! are held. The builder decides every YAML corner itself: aliases are
 //! copies of their anchor's value (bounded, against "billion laughs"; the
-//! parser resolves names, an anchor name used again names the newer node),
-//! duplicate keys, keys that
-//! are lists or mappings, a second document and nesting deeper than
+//! parser resolves names, and an anchor name used again names the newer
+//! node); duplicate keys, keys that are lists or mappings, an alias inside
+//! the collection it names, a second document and nesting deeper than
 //! [`MAX_DEPTH`] are refused at their line.
 
 use super::events::{AnchorId, Event};
