@@ -324,9 +324,9 @@ fn validator() -> jsonschema::Validator {
     jsonschema::draft202012::new(&schema).expect("the schema compiles")
 }
 
-/// YAML text as the JSON value a validator sees.
+/// YAML text as the JSON value a validator sees, read by flowtoy's own reader.
 fn yaml(text: &str) -> serde_json::Value {
-    serde_yaml::from_str(text).unwrap_or_else(|e| panic!("not YAML ({e}):\n{text}"))
+    flowtoy::config::parse_yaml(text).unwrap_or_else(|(e, _)| panic!("not YAML ({e}):\n{text}"))
 }
 
 /// The schema's errors for `text`, as lines.

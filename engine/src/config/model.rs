@@ -187,8 +187,6 @@ pub struct Origins {
     pub flow_file: Option<PathBuf>,
     /// The file whose `plugins.dirs` won the merge.
     pub plugins_file: Option<PathBuf>,
-    /// Where each item of the `flow` list starts in `flow_file`.
-    pub step_lines: Vec<usize>,
     /// Each top-level key: the last file that wrote it, and the line there.
     pub top: HashMap<String, (PathBuf, usize)>,
     /// Each source's name: the last file that wrote it, and the line there.
@@ -457,24 +455,10 @@ impl<'a> ModelBuilder<'a> {
         cfg
     }
 
-    /// Reads `flow`.
-    pub fn flow(&mut self, value: Option<&Value>) -> Vec<StepDef> {
-        let Some(items) = self.flow_items(value) else {
-            return Vec::new();
-        };
-        let mut steps = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let line = self.origins.step_lines.get(i).copied();
-            if let Some(step) = self.step(i, item, line) {
-                steps.push(step);
-            }
-        }
-        steps
-    }
-
-    /// Takes `flow` as read while its file was parsed ([`ReadSteps`]);
-    /// `value` (whose items were dropped) is only checked for its shape.
-    pub fn flow_read(&mut self, value: Option<&Value>, read: ReadSteps) -> Vec<StepDef> {
+    /// Takes the steps of `flow` as they were read while their file was
+    /// parsed ([`ReadSteps`]); `value`, the merged `flow` (whose items are
+    /// nulls), is only checked for its shape.
+    pub fn flow(&mut self, value: Option<&Value>, read: ReadSteps) -> Vec<StepDef> {
         if self.flow_items(value).is_none() {
             return Vec::new();
         }
