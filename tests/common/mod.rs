@@ -214,3 +214,4 @@ pub fn exists(path: &Path) -> bool {
     path.exists()
 }
 pub mod http_server;
+pub mod own_process;
