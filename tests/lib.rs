@@ -33,3 +33,31 @@ mod tui_render;
 mod tui_source;
 mod tui_tmux;
 mod webui_browser;
+
+/// Cargo.toml says `autotests = false`, so cargo builds no test binary of
+/// its own for a new `tests/*.rs` file: one not declared above never runs.
+#[test]
+fn every_test_file_is_a_module_here() {
+    let declared = include_str!("lib.rs");
+    let tests = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&tests).expect("read tests/") {
+        let path = entry.expect("a tests/ entry").path();
+        let module = if path.extension().is_some_and(|e| e == "rs") {
+            path.file_stem()
+        } else if path.join("mod.rs").exists() || path.join("main.rs").exists() {
+            path.file_name()
+        } else {
+            None
+        };
+        match module.and_then(|m| m.to_str()) {
+            Some("lib") | None => {}
+            Some(name) if declared.contains(&format!("\nmod {name};\n")) => {}
+            Some(name) => missing.push(name.to_string()),
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "declare in tests/lib.rs: mod {missing:?}"
+    );
+}
