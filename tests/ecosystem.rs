@@ -3,7 +3,7 @@
 //! (SPEC R37), plugin directories other users can write to, the man page and
 //! the JSON Schema of the flow format (SPEC R36).
 
-mod common;
+use crate::common;
 
 use common::Test;
 

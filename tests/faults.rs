@@ -9,7 +9,7 @@
 //! running program) are in provider_process.rs, provider_rest.rs and
 //! run_scheduler.rs; plugin panics and garbage plugin files in plugins.rs.
 
-mod common;
+use crate::common;
 use common::http_server;
 use common::Test;
 use serde_json::json;

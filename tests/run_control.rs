@@ -4,9 +4,8 @@
 //! fan-out, `max_concurrency` per source, and `default` over a failed step.
 //! Times are read from what the steps recorded, never from the test's clock.
 
-mod common;
-#[allow(dead_code)] // Each test binary uses a part of the shared support.
-mod plugins_support;
+use crate::common;
+use crate::plugins_support;
 
 use common::http_server;
 use common::{process_alive, Test};
