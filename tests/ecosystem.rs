@@ -198,6 +198,7 @@ fn the_status_api_never_shows_a_token_read_through_env() {
         None => Vec::new(),
     };
     // SIGTERM: the server stops; then the rest of stderr can be read.
+    // SAFETY: kill(2) on our own child's pid; no memory is involved.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     for line in lines {
         seen.push_str(&line.unwrap_or_default());
