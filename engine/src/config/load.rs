@@ -3,7 +3,7 @@
 //! YAML is read by `yaml/` (the events of `saphyr-parser`, streamed); it
 //! stays behind this file.
 
-use super::model::{ModelBuilder, Origins, ReadSteps};
+use super::builder::{ModelBuilder, Origins, ReadSteps};
 use super::yaml::{self, Lines};
 use crate::error::{Problem, ProblemKind};
 use serde_json::{Map, Value};

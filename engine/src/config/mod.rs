@@ -7,7 +7,9 @@
 //! # Ok::<(), flowtoy::FlowError>(())
 //! ```
 
+mod builder;
 mod control;
+mod fields;
 mod graph;
 mod load;
 mod model;
@@ -26,8 +28,8 @@ pub use yaml::Lines;
 
 use crate::error::{FlowError, Problem, ProblemKind};
 use crate::registry::ProviderRegistry;
+use builder::{ModelBuilder, Origins};
 use indexmap::IndexMap;
-use model::{ModelBuilder, Origins};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
