@@ -1,7 +1,7 @@
 //! Building the typed model from the merged value (SPEC R2–R5, R9, R12):
 //! leniently, every shape problem collected at its file and line.
 
-use super::control::{step_control, StepControl, STEP_KEYS};
+use super::control::{step_control, STEP_KEYS};
 use super::fields::{input_spec, output_spec};
 use super::model::{
     InputSpec, OnError, PluginsConfig, RunnerConfig, SourceDef, SourceRef, StepDef,
@@ -375,7 +375,7 @@ impl<'a> ModelBuilder<'a> {
             output: Vec::new(),
             depends_on: Vec::new(),
             on_error: None,
-            control: StepControl::default(),
+            run_control: None,
             file,
             line,
         };
@@ -450,7 +450,8 @@ impl<'a> ModelBuilder<'a> {
                 None => problems.push(format!("unknown on_error {v}: use fail, skip or continue")),
             },
         }
-        step.control = step_control(m, &mut problems);
+        let control = step_control(m, &mut problems);
+        step.run_control = (!control.is_none()).then(|| Box::new(control));
         for msg in problems {
             self.problems.push(step.problem(msg));
         }

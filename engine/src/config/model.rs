@@ -135,8 +135,10 @@ pub struct StepDef {
     pub depends_on: Vec<String>,
     /// The step's own policy, if set.
     pub on_error: Option<OnError>,
-    /// Retries, timeout, condition, fan-out (R25–R28).
-    pub control: StepControl,
+    /// Retries, timeout, condition, fan-out (R25–R28), when any is set
+    /// (boxed: most steps have none, and 50,000 steps should not carry
+    /// 130 bytes each for it). Read it with [`StepDef::control`].
+    pub run_control: Option<Box<StepControl>>,
     /// Where the step is written: file and line, when known.
     pub file: Option<PathBuf>,
     /// 1-based line of the step's `name:`, when known.
@@ -144,6 +146,12 @@ pub struct StepDef {
 }
 
 impl StepDef {
+    /// The step's run control (all defaults when it sets none).
+    pub fn control(&self) -> &StepControl {
+        static NONE: StepControl = StepControl::NONE;
+        self.run_control.as_deref().unwrap_or(&NONE)
+    }
+
     /// A problem located at this step.
     pub fn problem(&self, message: impl Into<String>) -> Problem {
         Problem::new(ProblemKind::Shape, message)
