@@ -603,7 +603,7 @@ flow:
         .map(|mut e| e.read_to_string(&mut stderr));
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(
-        stderr.contains("cancelled while waiting to retry after 1 attempts"),
+        stderr.contains("cancelled while waiting for try 2 of 5: process exited with code 1"),
         "{stderr}"
     );
 }

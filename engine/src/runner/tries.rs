@@ -126,7 +126,8 @@ pub(super) fn call(
                     return CallOutcome::Failed(StepError::new(
                         StepErrorKind::Cancelled,
                         format!(
-                            "cancelled while waiting to retry after {attempt} attempts: {}",
+                            "cancelled while waiting for try {} of {attempts}: {}",
+                            attempt + 1,
                             error.message
                         ),
                     ));
