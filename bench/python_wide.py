@@ -7,7 +7,7 @@
     python3 -m venv /tmp/seed && /tmp/seed/bin/pip install flowtoy==0.1.0   # optional
     python3 bench/python_wide.py --python /tmp/ft/bin/python --seed-python /tmp/seed/bin/python
 
-Each measurement is a fresh process. For the Python packages it reports
+Each measurement is a fresh process, the three kinds taking turns. For the Python packages it reports
 both the `run_flow(...)` call alone (timed inside the process, after
 `import flowtoy.cli`) and the whole process (interpreter start and import
 included); for the binary, the whole `flowtoy run -q FILE` process. Medians
@@ -103,14 +103,15 @@ def main() -> None:
         path = os.path.join(tmp, f"wide-{args.size}.yaml")
         Path(path).write_text(wide_yaml(args.size), encoding="utf-8")
 
-        binary = [run_binary(args.flowtoy, path) for _ in range(args.runs)]
-        ours = [run_python(args.python, path, args.size) for _ in range(args.runs)]
-        seed: Optional[List[Tuple[float, float]]] = None
-        if args.seed_python:
-            seed = [
-                run_python(args.seed_python, path, args.size)
-                for _ in range(min(args.runs, 3))
-            ]
+        # Interleaved, so that a change in the machine's load weighs on all alike.
+        binary: List[float] = []
+        ours: List[Tuple[float, float]] = []
+        seed: Optional[List[Tuple[float, float]]] = [] if args.seed_python else None
+        for i in range(args.runs):
+            binary.append(run_binary(args.flowtoy, path))
+            ours.append(run_python(args.python, path, args.size))
+            if seed is not None and i < 3:
+                seed.append(run_python(args.seed_python, path, args.size))
 
     bin_s = median(binary)
     call_s = median([c for _, c in ours])

@@ -66,8 +66,18 @@ fn is_ours(target: &str) -> bool {
     target.starts_with("flowtoy")
 }
 
-/// Reads again which levels the `flowtoy` loggers listen to.
+/// Reads again which levels the `flowtoy` loggers listen to. Until the
+/// program imports `logging` nobody can have set one, and Python's default
+/// (WARNING) holds: `logging` is not imported for nothing.
 pub fn refresh_level(py: Python<'_>) {
+    let imported = py
+        .import("sys")
+        .and_then(|sys| sys.getattr("modules"))
+        .and_then(|modules| modules.contains("logging"))
+        .unwrap_or(true);
+    if !imported {
+        return;
+    }
     if let Ok(level) = least_level(py) {
         MIN_LEVEL.store(level, Ordering::Relaxed);
     }

@@ -13,33 +13,17 @@ and, new here, provider types written in Python:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, TypeVar, overload
-
 from ._flowtoy import ConfigError, registered_providers, unregister_provider
 from ._flowtoy import __version__ as __version__
 from ._flowtoy import register_provider as _register_provider
 
-P = TypeVar("P", bound=Callable[..., Any])
+# Types for checkers only (`__init__.pyi` has the overloads): importing
+# `typing` would double the package's import time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional, TypeVar
 
-
-@overload
-def register_provider(
-    name: str,
-    provider: P,
-    *,
-    description: Optional[str] = None,
-    version: Optional[str] = None,
-) -> P: ...
-
-
-@overload
-def register_provider(
-    name: str,
-    provider: None = None,
-    *,
-    description: Optional[str] = None,
-    version: Optional[str] = None,
-) -> Callable[[P], P]: ...
+    P = TypeVar("P", bound=Callable[..., Any])
 
 
 def register_provider(

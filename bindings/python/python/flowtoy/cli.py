@@ -7,12 +7,15 @@ project (``cargo install``); this module keeps the seed's helper.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Sequence, Tuple, Union
-
 from . import _flowtoy
-from .runner import RunStatus
 
-PathLike = Union[str, "os.PathLike[str]"]
+TYPE_CHECKING = False  # `typing` is for checkers only: importing it is slow
+if TYPE_CHECKING:
+    from typing import Any, Dict, Sequence, Tuple, Union
+
+    from .runner import RunStatus
+
+    PathLike = Union[str, "os.PathLike[str]"]
 
 
 def run_flow(

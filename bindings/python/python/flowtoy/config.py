@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import os
-from typing import Any, Dict, List, Sequence, Union
-
 from . import _flowtoy
 
-PathLike = Union[str, "os.PathLike[str]"]
+TYPE_CHECKING = False  # `typing` is for checkers only: importing it is slow
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Sequence, Union
+
+    PathLike = Union[str, "os.PathLike[str]"]
 
 
 def load_yaml_files(paths: Union[PathLike, Sequence[PathLike]]) -> Dict[str, Any]:

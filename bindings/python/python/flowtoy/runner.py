@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping
+from collections.abc import Mapping
 
 from . import _flowtoy
 from ._flowtoy import ConfigError
 from ._flowtoy import RunStatus as RunStatus
 from ._flowtoy import StepStatus as StepStatus
+
+TYPE_CHECKING = False  # `typing` is for checkers only: importing it is slow
+if TYPE_CHECKING:
+    from typing import Any, Dict, List
 
 
 class LocalRunner:

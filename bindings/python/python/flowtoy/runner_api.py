@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from typing import Any, Deque, List, Optional, Union
-
 from . import _flowtoy
 from .runner import LocalRunner
+
+TYPE_CHECKING = False  # `typing` is for checkers only: importing it is slow
+if TYPE_CHECKING:
+    from typing import Any, Deque, List, Optional, Union
 
 #: Where the engine's and the status server's log records go.
 LOGGER_NAME = "flowtoy"
