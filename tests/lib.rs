@@ -20,6 +20,7 @@ mod fuzz_regressions;
 mod plugins;
 mod provider_process;
 mod provider_rest;
+mod python;
 mod run_config;
 mod run_control;
 mod run_scheduler;

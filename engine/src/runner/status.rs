@@ -213,6 +213,12 @@ impl StatusStore {
         self.inner.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Reads the live status in place under the read lock, without copying
+    /// (for readers polling one field while the run goes on).
+    pub fn read<R>(&self, f: impl FnOnce(&RunStatus) -> R) -> R {
+        f(&self.inner.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// A receiver of every change from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<RunEvent> {
         self.events.subscribe()
