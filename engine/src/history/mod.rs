@@ -47,6 +47,8 @@ mod resume;
 mod sqlite;
 #[cfg(feature = "history")]
 mod sqlite_schema;
+#[cfg(all(test, feature = "history"))]
+mod tests;
 mod time;
 
 pub use document::{HistoryOutcome, RunDocument, RunRecord, RunSummary};
