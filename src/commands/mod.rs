@@ -3,8 +3,10 @@
 mod completions;
 mod execute;
 mod graph;
+mod history;
 mod load;
 mod plugins;
+mod resume;
 mod run;
 mod serve;
 mod tui;
@@ -25,5 +27,7 @@ pub fn dispatch(cli: Cli) -> CliResult {
         Command::Serve(args) => serve::run(args),
         Command::Webui(args) => webui::run(args),
         Command::Plugins(args) => plugins::run(args),
+        Command::History(args) => history::run(args),
+        Command::Resume(args) => resume::run(args),
     }
 }

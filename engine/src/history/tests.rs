@@ -60,10 +60,16 @@ fn a_halted_run_is_recorded_and_resumed_without_running_what_succeeded() {
     let first = &runs[0];
     assert_eq!(first.outcome, HistoryOutcome::Halted);
     assert_eq!((first.succeeded, first.failed, first.skipped), (1, 1, 1));
-    assert_eq!(first.files, [file.canonicalize().unwrap().display().to_string()]);
+    assert_eq!(
+        first.files,
+        [file.canonicalize().unwrap().display().to_string()]
+    );
     let record = store.run(first.id).unwrap().expect("the run");
     assert_eq!(record.steps.len(), 3);
-    assert_eq!(record.step("count").unwrap().outputs.as_deref().unwrap()["n"], json!(7));
+    assert_eq!(
+        record.step("count").unwrap().outputs.as_deref().unwrap()["n"],
+        json!(7)
+    );
     assert_eq!(record.step("after").unwrap().state, StepState::Skipped);
 
     std::fs::write(dir.path().join("fixed"), "").unwrap();
@@ -116,12 +122,18 @@ flow:
     let record = store.run(id).unwrap().unwrap();
     let token = record.step("token").unwrap();
     assert!(token.secret);
-    assert_eq!(token.outputs.as_deref().unwrap()["value"], crate::secrets::MASK);
+    assert_eq!(
+        token.outputs.as_deref().unwrap()["value"],
+        crate::secrets::MASK
+    );
     assert!(!record.step("plain").unwrap().secret);
     assert_eq!(record.document().secret_steps, ["token"]);
     let config = crate::config::load_yaml_files(&[&file]).unwrap();
     let plan = ResumePlan::new(&record, &config);
-    assert_eq!(plan.rerun(), [("token".to_string(), RerunReason::SecretOutputs)]);
+    assert_eq!(
+        plan.rerun(),
+        [("token".to_string(), RerunReason::SecretOutputs)]
+    );
     assert_eq!(plan.reused()[0].name, "plain");
     drop(store);
     for entry in std::fs::read_dir(dir.path().join("state")).unwrap() {
