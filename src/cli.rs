@@ -1,5 +1,12 @@
 //! Command-line arguments (SPEC R17, R18), with clap's derive API.
 
+mod history;
+
+pub use history::{
+    HistoryAction, HistoryArgs, HistoryListArgs, HistoryPruneArgs, HistoryShowArgs, OutcomeArg,
+    RecordArgs, ResumeArgs,
+};
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -121,6 +128,16 @@ pub enum Command {
         after_help = "Examples:\n  flowtoy schema > flowtoy.schema.json\n\nThen, first line of a flow file:\n  # yaml-language-server: $schema=./flowtoy.schema.json"
     )]
     Schema,
+    /// List, show and prune recorded runs.
+    #[command(
+        after_help = "Examples:\n  flowtoy history\n  flowtoy history --status halted --json\n  flowtoy history show last\n  flowtoy history prune --keep 100"
+    )]
+    History(HistoryArgs),
+    /// Run a recorded run's files again, reusing the outputs of the steps that succeeded in it.
+    #[command(
+        after_help = "Examples:\n  flowtoy resume last\n  flowtoy resume 12 --max-workers 8 -j"
+    )]
+    Resume(ResumeArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  flowtoy completions bash > ~/.local/share/bash-completion/completions/flowtoy"
@@ -161,6 +178,9 @@ pub struct RunArgs {
     /// Plugin directories.
     #[command(flatten)]
     pub plugins: PluginArgs,
+    /// Recording the run.
+    #[command(flatten)]
+    pub history: RecordArgs,
 }
 
 /// `flowtoy serve`.
@@ -181,6 +201,9 @@ pub struct ServeArgs {
     /// Plugin directories.
     #[command(flatten)]
     pub plugins: PluginArgs,
+    /// Recording the run.
+    #[command(flatten)]
+    pub history: RecordArgs,
 }
 
 /// `flowtoy webui`.
@@ -204,6 +227,9 @@ pub struct WebuiArgs {
     /// Plugin directories.
     #[command(flatten)]
     pub plugins: PluginArgs,
+    /// Recording the run.
+    #[command(flatten)]
+    pub history: RecordArgs,
 }
 
 /// `flowtoy tui`.
@@ -224,6 +250,9 @@ pub struct TuiArgs {
     /// Plugin directories.
     #[command(flatten)]
     pub plugins: PluginArgs,
+    /// Recording the run.
+    #[command(flatten)]
+    pub history: RecordArgs,
 }
 
 /// `flowtoy validate`.

@@ -1,5 +1,6 @@
 //! Printing a run's outputs (human or JSON) and its summary (SPEC R17).
 
+use flowtoy::flows::StepOutputs;
 use flowtoy::runner::{OutputsDocument, RunStatus, StepState};
 use flowtoy::LocalRunner;
 use serde_json::Value;
@@ -71,8 +72,15 @@ fn indent(text: &str, prefix: &str) -> String {
 
 /// Prints the outputs for people: each succeeded step, then `name: value` lines.
 pub fn human(outputs: &OutputsDocument) {
+    human_steps(outputs.iter());
+}
+
+/// Prints steps' outputs for people (see [`human`]).
+pub fn human_steps<'a, O: std::ops::Deref<Target = StepOutputs>>(
+    steps: impl Iterator<Item = (&'a str, O)>,
+) {
     let mut out = String::new();
-    for (step, step_outputs) in outputs.iter() {
+    for (step, step_outputs) in steps {
         if step_outputs.is_empty() {
             out.push_str(&format!("{step} (no outputs)\n"));
             continue;

@@ -162,6 +162,13 @@ impl Printer {
 pub fn spawn(runner: &LocalRunner) -> Progress {
     let mut events = runner.subscribe();
     let mut printer = Printer::new(runner.steps().len());
+    // Steps reused from an earlier run (`resume`) are done before the start.
+    printer.done = runner
+        .status()
+        .steps
+        .iter()
+        .filter(|s| s.state.is_final())
+        .count();
     let task = tokio::spawn(async move {
         'run: loop {
             let mut next = match events.recv().await {

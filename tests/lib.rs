@@ -17,6 +17,7 @@ mod config_errors;
 mod ecosystem;
 mod faults;
 mod fuzz_regressions;
+mod history;
 mod plugins;
 mod provider_process;
 mod provider_rest;
@@ -36,6 +37,7 @@ mod tui_render;
 mod tui_source;
 mod tui_tmux;
 mod webui_browser;
+mod webui_history;
 
 /// Cargo.toml says `autotests = false`, so cargo builds no test binary of
 /// its own for a new `tests/*.rs` file: one not declared above never runs.

@@ -75,6 +75,7 @@ fn the_file_plugin_example_flow_runs() {
     let out = Command::new(common::flowtoy_bin())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("FLOWTOY_PLUGIN_PATH")
+        .env("FLOWTOY_STATE_DIR", t.path(".flowtoy-state"))
         .args([
             "run",
             "-j",

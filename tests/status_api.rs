@@ -209,6 +209,7 @@ fn a_port_in_use_is_a_usage_error_and_runs_nothing() {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_flowtoy"))
             .args(&args)
             .current_dir(dir.path())
+            .env("FLOWTOY_STATE_DIR", dir.path().join(".flowtoy-state"))
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -93,6 +93,7 @@ fn flowtoy(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_flowtoy"))
         .args(args)
         .current_dir(dir)
+        .env("FLOWTOY_STATE_DIR", dir.join(".flowtoy-state"))
         .output()
         .unwrap();
     (

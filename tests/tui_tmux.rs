@@ -92,6 +92,11 @@ impl Pane {
             .arg("-c")
             .arg(dir.path())
             .args(["-e", "TZ=UTC"])
+            .arg("-e")
+            .arg(format!(
+                "FLOWTOY_STATE_DIR={}",
+                dir.path().join(".flowtoy-state").display()
+            ))
             .args(command)
             .env_remove("TMUX")
             .env_remove("FLOWTOY_PLUGIN_PATH")

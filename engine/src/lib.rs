@@ -77,6 +77,7 @@ mod builtins;
 pub mod config;
 pub mod error;
 pub mod flows;
+pub mod history;
 pub mod input;
 pub mod loader;
 mod memory;

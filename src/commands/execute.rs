@@ -3,7 +3,7 @@
 //! while SIGINT/SIGTERM cancel it.
 
 use super::load;
-use crate::cli::PluginArgs;
+use crate::cli::{PluginArgs, RecordArgs};
 use crate::error::CliError;
 use crate::progress;
 use flowtoy::runner::{CancelHandle, RunStatus};
@@ -13,15 +13,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Loads `configs` (plugins included) and makes the runner, `--max-workers`
-/// applied.
+/// applied, recording into the run history unless `history` says not to
+/// (a history that cannot be used stops here: nothing runs).
 pub fn runner(
     configs: &[PathBuf],
     plugins: &PluginArgs,
     max_workers: Option<u64>,
+    history: &RecordArgs,
 ) -> Result<LocalRunner, CliError> {
     let mut runner = LocalRunner::new(load::load(configs, plugins)?);
     if let Some(n) = max_workers {
         runner.set_max_workers(n as usize);
+    }
+    if let Some(store) = super::history::store_for_run(history)? {
+        runner.record_into(store);
     }
     Ok(runner)
 }

@@ -3,9 +3,11 @@
 mod completions;
 mod execute;
 mod graph;
+mod history;
 mod load;
 mod man_page;
 mod plugins;
+mod resume;
 mod run;
 mod schema;
 mod serve;
@@ -29,5 +31,7 @@ pub fn dispatch(cli: Cli) -> CliResult {
         Command::Plugins(args) => plugins::run(args),
         Command::Schema => schema::run(),
         Command::ManPage(args) => man_page::run(args),
+        Command::History(args) => history::run(args),
+        Command::Resume(args) => resume::run(args),
     }
 }

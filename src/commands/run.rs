@@ -12,6 +12,7 @@ pub fn run(args: RunArgs) -> CliResult {
         &args.configs,
         &args.plugins,
         args.max_workers,
+        &args.history,
     )?);
     let server = match args.status_port {
         Some(port) => Some(super::serve::start(&runner, &args.status_host, port)?),

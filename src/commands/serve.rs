@@ -3,7 +3,7 @@
 //! serving half of `run --status-port` and of the all-in-one `webui`.
 
 use super::execute::{self, Finished};
-use crate::cli::{PluginArgs, ServeArgs};
+use crate::cli::{PluginArgs, RecordArgs, ServeArgs};
 use crate::error::{self, CliError, CliResult};
 use crate::{logging, print};
 use flowtoy::runner::RunOutcome;
@@ -20,6 +20,7 @@ pub fn run(args: ServeArgs) -> CliResult {
         args.max_workers,
         &args.host,
         args.port,
+        &args.history,
     )
 }
 
@@ -98,8 +99,9 @@ pub fn serve_flow(
     max_workers: Option<u64>,
     host: &str,
     port: u16,
+    history: &RecordArgs,
 ) -> CliResult {
-    let runner = Arc::new(execute::runner(configs, plugins, max_workers)?);
+    let runner = Arc::new(execute::runner(configs, plugins, max_workers, history)?);
     let server = start(&runner, host, port)?;
     let Finished { status, terminated } = execute::run_with_progress(&runner)?;
     print::summary(&status);

@@ -81,7 +81,12 @@ fn signal_exit(ended: &Ended) -> Option<i32> {
 /// Runs the flow here and watches it in-process; serves its status API on
 /// a free port for others.
 fn all_in_one(args: TuiArgs, global: &GlobalArgs) -> CliResult {
-    let runner = super::execute::runner(&args.configs, &args.plugins, args.max_workers)?;
+    let runner = super::execute::runner(
+        &args.configs,
+        &args.plugins,
+        args.max_workers,
+        &args.history,
+    )?;
     need_terminal()?;
     let runner = Arc::new(runner);
     // Log lines must not reach the terminal the UI draws on: with

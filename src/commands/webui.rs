@@ -24,6 +24,7 @@ pub fn run(args: WebuiArgs) -> CliResult {
             args.max_workers,
             &args.host,
             args.port,
+            &args.history,
         ),
         (true, Some(url)) => relay(url, &args.host, args.port),
     }

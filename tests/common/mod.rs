@@ -71,7 +71,8 @@ impl Test {
         let mut cmd = Command::new(flowtoy_bin());
         cmd.args(&self.args)
             .current_dir(self.dir.path())
-            .env_remove("FLOWTOY_PLUGIN_PATH");
+            .env_remove("FLOWTOY_PLUGIN_PATH")
+            .env("FLOWTOY_STATE_DIR", self.dir.path().join(".flowtoy-state"));
         for (k, v) in &self.env {
             cmd.env(k, v);
         }

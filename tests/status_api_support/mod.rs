@@ -68,6 +68,7 @@ impl Serving {
             .args(args)
             .current_dir(dir)
             .env_remove("FLOWTOY_PLUGIN_PATH")
+            .env("FLOWTOY_STATE_DIR", dir.join(".flowtoy-state"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

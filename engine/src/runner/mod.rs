@@ -17,6 +17,7 @@ mod cancel;
 mod condition;
 mod document;
 mod fanout;
+mod history;
 mod outputs;
 mod scheduler;
 mod status;
@@ -105,6 +106,8 @@ pub struct LocalRunner {
     shared: Arc<Shared>,
     max_workers: usize,
     started: AtomicBool,
+    /// Where the run is recorded, if anywhere (`history.rs`).
+    history: crate::history::Recording,
 }
 
 impl LocalRunner {
@@ -131,6 +134,7 @@ impl LocalRunner {
             }),
             max_workers,
             started: AtomicBool::new(false),
+            history: Default::default(),
         }
     }
 
@@ -198,7 +202,11 @@ impl LocalRunner {
     /// runtime, use [`LocalRunner::run_async`]).
     pub fn run(&self) -> Result<RunStatus, FlowError> {
         self.claim()?;
+        let recorder = crate::history::Recorder::start(&self.shared, &self.history)?;
         scheduler::schedule(Arc::clone(&self.shared), self.max_workers);
+        if let Some(recorder) = recorder {
+            recorder.finish();
+        }
         Ok(self.status())
     }
 
@@ -206,11 +214,15 @@ impl LocalRunner {
     /// (the workers run on a blocking thread).
     pub async fn run_async(&self) -> Result<RunStatus, FlowError> {
         self.claim()?;
+        let recorder = crate::history::Recorder::start(&self.shared, &self.history)?;
         let shared = Arc::clone(&self.shared);
         let max_workers = self.max_workers;
         tokio::task::spawn_blocking(move || scheduler::schedule(shared, max_workers))
             .await
             .map_err(|e| FlowError::Run(format!("the scheduler stopped unexpectedly: {e}")))?;
+        if let Some(recorder) = recorder {
+            recorder.finish();
+        }
         Ok(self.status())
     }
 

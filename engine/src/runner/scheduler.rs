@@ -501,9 +501,18 @@ fn queue_items(queue: &Queue, step: usize) -> Option<Arc<Vec<serde_json::Value>>
 /// caller until the run is over; returns how it ended.
 pub fn schedule(shared: Arc<Shared>, max_workers: usize) -> RunOutcome {
     let graph = shared.config.graph();
-    let waiting_on: Vec<usize> = graph.deps.iter().map(Vec::len).collect();
+    // Steps reused from an earlier run are succeeded before the start:
+    // done, never waited on, never started.
+    let done: Vec<bool> = (0..graph.len())
+        .map(|i| shared.status.state(i) == StepState::Succeeded)
+        .collect();
+    let waiting_on: Vec<usize> = graph
+        .deps
+        .iter()
+        .map(|deps| deps.iter().filter(|(j, _)| !done[*j]).count())
+        .collect();
     let ready = (0..waiting_on.len())
-        .filter(|&i| waiting_on[i] == 0)
+        .filter(|&i| waiting_on[i] == 0 && !done[i])
         .map(|i| Reverse(first_task(&shared, i)))
         .collect();
     let limits = shared.config.compiled().limits.len();

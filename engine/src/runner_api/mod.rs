@@ -9,6 +9,8 @@
 //! | `GET /outputs` | the `flows` mapping, `{step: {output: value}}` |
 //! | `GET /events` | Server-Sent Events: `status`, then `step` per state change, `run_ended` |
 //! | `GET /logs` | `{"records": [...]}` from the [`LogCapture`] given to the server |
+//! | `GET /runs` | the run history, newest first, as `flowtoy history --json` (`?limit=N&status=S&flow=FILE`); 404 when the runner keeps none |
+//! | `GET /runs/{id}` | one recorded run as `/status` shapes it, plus `outputs` ([`RunDocument`](crate::history::RunDocument)) |
 //! | `GET /healthz` | `{"ok": true}` |
 //! | `GET /` | the web UI |
 //!
@@ -38,6 +40,8 @@
 
 #[cfg(feature = "server")]
 mod events;
+#[cfg(feature = "server")]
+mod history;
 mod log_capture;
 #[cfg(feature = "server")]
 mod relay;

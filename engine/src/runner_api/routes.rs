@@ -1,5 +1,6 @@
 //! The routes of the status API and web UI (SPEC R19, R20):
-//! `GET /status`, `/outputs`, `/events`, `/logs`, `/healthz`, and the page at
+//! `GET /status`, `/outputs`, `/events`, `/logs`, `/runs`, `/runs/{id}`
+//! (`history.rs`), `/healthz`, and the page at
 //! `/` with its assets. Every error is JSON: `{"error": "..."}`.
 
 use super::events::{no_runner_events, runner_events};
@@ -80,7 +81,7 @@ async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
     let (code, message) = if rejection.is_not_found() {
         (
             StatusCode::NOT_FOUND,
-            "not found; the API has /status, /outputs, /events, /logs, /healthz and the web UI at /".to_string(),
+            "not found; the API has /status, /outputs, /events, /logs, /runs, /runs/{id}, /healthz and the web UI at /".to_string(),
         )
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         (
@@ -104,19 +105,35 @@ pub fn routes(state: ApiState, log_requests: bool) -> warp::filters::BoxedFilter
     let status = api("status").and(with_state.clone()).then(status);
     let outputs = api("outputs").and(with_state.clone()).then(outputs);
     let events = api("events").and(with_state.clone()).then(events);
-    let logs = api("logs").and(with_state).then(logs);
+    let logs = api("logs").and(with_state.clone()).then(logs);
+    let runs = api("runs")
+        .and(with_state.clone())
+        .and(warp::query::<std::collections::HashMap<String, String>>())
+        .then(super::history::runs);
+    let run = warp::path!("runs" / String)
+        .and(get)
+        .and(with_state)
+        .then(super::history::run);
     let healthz = api("healthz").map(|| json_ok(&json!({"ok": true})));
     let index = warp::path::end()
         .and(get)
         .map(|| asset("text/html; charset=utf-8", webui::INDEX_HTML));
     let script = api("app.js").map(|| asset("text/javascript; charset=utf-8", webui::APP_JS));
     let style = api("style.css").map(|| asset("text/css; charset=utf-8", webui::STYLE_CSS));
+    let history_script =
+        api("history.js").map(|| asset("text/javascript; charset=utf-8", webui::HISTORY_JS));
     let all = status
         .or(outputs)
         .unify()
         .or(events)
         .unify()
         .or(logs)
+        .unify()
+        .or(runs)
+        .unify()
+        .or(run)
+        .unify()
+        .or(history_script)
         .unify()
         .or(healthz)
         .unify()

@@ -8,3 +8,5 @@ pub const INDEX_HTML: &str = include_str!("assets/index.html");
 pub const APP_JS: &str = include_str!("assets/app.js");
 /// `/style.css`.
 pub const STYLE_CSS: &str = include_str!("assets/style.css");
+/// `/history.js`: the history view (`#history`, `#runs/ID`) from `/runs`.
+pub const HISTORY_JS: &str = include_str!("assets/history.js");
