@@ -3,6 +3,27 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The end of `flowtoy --help` and of the man page: examples, the
+/// environment, exit codes.
+const AFTER_LONG_HELP: &str = "\
+Examples:
+  flowtoy run examples/quickstart.yaml
+  flowtoy run base.yaml prod.yaml -j -o outputs.json
+  flowtoy validate examples/diamond.yaml
+
+Environment:
+  RUST_LOG             log filter (e.g. debug or flowtoy=debug,warn) unless -v or --log-level
+  NO_COLOR             any non-empty value: no colour in log lines (unless --color always)
+  FLOWTOY_PLUGIN_PATH  plugin directories, `:`-separated, after --plugin-dir
+  RUNNER_STATUS_URL    the runner `flowtoy tui` watches when no CONFIG is given
+
+Exit status:
+  0    the run finished (failures covered by skip/continue), or the command did its work
+  1    the run halted on a step with on_error: fail
+  2    nothing ran: a configuration or usage error, or an address that cannot be used
+  3    flowtoy itself failed after it started (e.g. the -o file cannot be written)
+  130  interrupted by SIGINT (143: SIGTERM)";
+
 /// Run data flows described in YAML.
 #[derive(Debug, Parser)]
 #[command(
@@ -10,6 +31,7 @@ use std::path::PathBuf;
     version,
     about = "Run data flows described in YAML: steps call providers, pass templated inputs, keep outputs, run in parallel.",
     after_help = "Examples:\n  flowtoy run examples/quickstart.yaml\n  flowtoy run base.yaml prod.yaml -j -o outputs.json\n  flowtoy validate examples/diamond.yaml",
+    after_long_help = AFTER_LONG_HELP,
     propagate_version = true
 )]
 pub struct Cli {
@@ -27,9 +49,24 @@ pub struct GlobalArgs {
     /// More log detail on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
-    /// Log level: error, warn, info, debug or trace (wins over -v).
+    /// Log level: error, warn, info, debug or trace (wins over -v; both win over RUST_LOG).
     #[arg(long, global = true, value_name = "LEVEL")]
     pub log_level: Option<String>,
+    /// Colour in log lines: auto (only when stderr is a terminal and NO_COLOR is unset), always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t)]
+    pub color: ColorChoice,
+}
+
+/// When log lines on stderr carry colour (ANSI escape codes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stderr is a terminal and `NO_COLOR` is unset or empty.
+    #[default]
+    Auto,
+    /// Always, even into a file or a pipe.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Where plugins come from (SPEC R21).
@@ -38,6 +75,9 @@ pub struct PluginArgs {
     /// Load provider plugins from this directory (repeatable; also FLOWTOY_PLUGIN_PATH, `:`-separated).
     #[arg(long = "plugin-dir", value_name = "DIR")]
     pub plugin_dirs: Vec<PathBuf>,
+    /// Load plugin directories and libraries that other users can write to (refused by default), with a warning.
+    #[arg(long)]
+    pub allow_insecure_plugins: bool,
 }
 
 /// The commands.
@@ -76,11 +116,19 @@ pub enum Command {
         after_help = "Examples:\n  flowtoy plugins\n  flowtoy plugins --plugin-dir target/release"
     )]
     Plugins(PluginsArgs),
+    /// Print the JSON Schema of flow files (for editors and other tools).
+    #[command(
+        after_help = "Examples:\n  flowtoy schema > flowtoy.schema.json\n\nThen, first line of a flow file:\n  # yaml-language-server: $schema=./flowtoy.schema.json"
+    )]
+    Schema,
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  flowtoy completions bash > ~/.local/share/bash-completion/completions/flowtoy"
     )]
     Completions(CompletionsArgs),
+    /// Write the man pages (made from these definitions) into DIR, or print flowtoy(1).
+    #[command(hide = true, name = "man-page")]
+    ManPage(ManPageArgs),
 }
 
 /// `flowtoy run`.
@@ -230,4 +278,12 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `flowtoy man-page`.
+#[derive(Debug, Args)]
+pub struct ManPageArgs {
+    /// Write flowtoy.1 and a page per command here (else print flowtoy.1).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }

@@ -1,7 +1,7 @@
 //! The benchmark workloads at small sizes, as a smoke test of their outputs
 //! (no timing here: speed lives in `flowtoy-bench` and BENCHMARKS.md).
 
-mod common;
+use crate::common;
 use common::Test;
 use flowtoy_bench::Workload;
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! End-to-end tests of `validate`, `graph`, `completions`, help and usage
 //! errors (SPEC R17, R18), on the example flows.
 
-mod common;
+use crate::common;
 
 use common::Test;
 use serde_json::json;

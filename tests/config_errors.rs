@@ -7,7 +7,7 @@
 //! (non-UTF-8 bytes, a directory, an unreadable file, huge or deeply nested
 //! documents) are generated here.
 
-mod common;
+use crate::common;
 use common::{Outcome, Test};
 use std::path::PathBuf;
 use std::time::Instant;

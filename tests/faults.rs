@@ -9,7 +9,7 @@
 //! running program) are in provider_process.rs, provider_rest.rs and
 //! run_scheduler.rs; plugin panics and garbage plugin files in plugins.rs.
 
-mod common;
+use crate::common;
 use common::http_server;
 use common::Test;
 use serde_json::json;
@@ -153,8 +153,9 @@ flow:
 /// Peak resident memory (KiB) of a child, read from its rusage as it is reaped.
 fn wait_with_peak_rss(child: &mut std::process::Child) -> (i32, i64) {
     let mut status = 0;
-    // SAFETY: plain wait4 on our own child; rusage is a plain C struct.
+    // SAFETY: rusage is a plain C struct, for which all-zero is a valid value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 on our own child, with pointers to live locals.
     let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
     assert_eq!(pid, child.id() as i32, "wait4 failed");
     (libc::WEXITSTATUS(status), usage.ru_maxrss)

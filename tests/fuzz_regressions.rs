@@ -93,32 +93,6 @@ fn deep_nesting_and_long_cycles_are_reported_briefly() {
     assert!(message.len() < 500, "{message}");
 }
 
-/// What the `yaml_read` target checks: when the streaming reader decides a
-/// text alone, `serde_yaml` reads the same value from it.
-fn yaml_read(data: &[u8]) -> Option<bool> {
-    let text = std::str::from_utf8(data).ok()?;
-    let ours = flowtoy::config::read_yaml_streaming(text);
-    let reference = serde_yaml::from_str::<serde_json::Value>(text);
-    if let Some(ours) = &ours {
-        match &reference {
-            Ok(reference) => assert_eq!(ours, reference, "{text:?}"),
-            Err(e) => panic!("read {ours} where serde_yaml says {e}: {text:?}"),
-        }
-    }
-    Some(ours.is_some())
-}
-
-#[test]
-fn yaml_read_inputs_read_as_serde_yaml_reads_them() {
-    for (name, data) in inputs("yaml_read") {
-        match yaml_read(&data) {
-            Some(true) => println!("{name}: same value"),
-            Some(false) => println!("{name}: left to serde_yaml"),
-            None => println!("{name}: not UTF-8"),
-        }
-    }
-}
-
 #[test]
 fn template_render_inputs_render_or_give_an_error() {
     for (name, data) in inputs("template_render") {

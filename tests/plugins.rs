@@ -5,8 +5,8 @@
 //! The plugin libraries are built by the first test that needs them (see
 //! `plugins_support`), so a fresh checkout needs no manual step.
 
-mod common;
-mod plugins_support;
+use crate::common;
+use crate::plugins_support;
 
 use common::Test;
 use plugins_support::{copy, install, libraries};

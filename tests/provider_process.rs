@@ -1,7 +1,7 @@
 //! The `process` provider (SPEC R10, R11) through the real binary: real
 //! programs, real process groups, real logs.
 
-mod common;
+use crate::common;
 use common::Test;
 use serde_json::json;
 use std::time::{Duration, Instant};

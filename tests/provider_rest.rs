@@ -1,7 +1,7 @@
 //! The `rest` provider (SPEC R11) against a real HTTP server the test starts
 //! on 127.0.0.1.
 
-mod common;
+use crate::common;
 use common::http_server::{self, Response};
 use common::Test;
 use serde_json::json;

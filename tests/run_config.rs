@@ -1,7 +1,7 @@
 //! `flowtoy run`: configuration loading, merging, source forms and
 //! validation errors (SPEC R1–R6), through the real binary.
 
-mod common;
+use crate::common;
 use common::Test;
 use serde_json::json;
 

@@ -4,9 +4,8 @@
 //! fan-out, `max_concurrency` per source, and `default` over a failed step.
 //! Times are read from what the steps recorded, never from the test's clock.
 
-mod common;
-#[allow(dead_code)] // Each test binary uses a part of the shared support.
-mod plugins_support;
+use crate::common;
+use crate::plugins_support;
 
 use common::http_server;
 use common::{process_alive, Test};
@@ -549,4 +548,62 @@ fn validate_and_graph_show_run_control() {
     out.success()
         .stdout_has("\"square\" [label=\"square\\n(process, foreach)\"]")
         .stdout_has("\"ids\" -> \"square\" [style=dashed]");
+}
+
+#[test]
+fn ctrl_c_ends_a_retry_wait_at_once() {
+    // The first try fails and writes tried.txt; the next would come 60 s
+    // later. SIGINT during that wait ends the run (exit 130) long before.
+    let test = Test::new()
+        .file(
+            "f.yaml",
+            r#"
+flow:
+  - name: flaky
+    source: {type: process, configuration: {command: 'sh -c "touch tried.txt; exit 1"'}}
+    retry: {attempts: 5, delay: 60}
+"#,
+        )
+        .args(["run", "f.yaml"]);
+    let mut child = test
+        .command()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("flowtoy starts");
+    let tried = test.path("tried.txt");
+    for _ in 0..500 {
+        if tried.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(tried.exists(), "the first try never ran");
+    // Give the failure a moment to be recorded, so the wait has begun.
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let mut exited = None;
+    for _ in 0..500 {
+        if let Some(status) = child.try_wait().expect("wait") {
+            exited = Some(status);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let Some(status) = exited else {
+        let _ = child.kill();
+        panic!("still waiting to retry 10 s after Ctrl-C");
+    };
+    let mut stderr = String::new();
+    use std::io::Read;
+    let _ = child
+        .stderr
+        .take()
+        .map(|mut e| e.read_to_string(&mut stderr));
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("cancelled while waiting for try 2 of 5: process exited with code 1"),
+        "{stderr}"
+    );
 }

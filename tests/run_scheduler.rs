@@ -1,7 +1,7 @@
 //! Scheduling, failure policies, exit codes and cancellation (SPEC R13–R17)
 //! through the real binary.
 
-mod common;
+use crate::common;
 use common::Test;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

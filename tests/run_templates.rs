@@ -1,7 +1,7 @@
 //! Templates, inputs, outputs and dependencies (SPEC R7–R9, R12) through the
 //! real binary.
 
-mod common;
+use crate::common;
 use common::Test;
 use serde_json::json;
 

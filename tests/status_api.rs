@@ -1,7 +1,7 @@
 //! The status API of `flowtoy serve` and `flowtoy run --status-port`
 //! (SPEC R17–R19), exercised over HTTP on 127.0.0.1.
 
-mod status_api_support;
+use crate::status_api_support;
 
 use flowtoy::runner::{RunEndedEvent, RunOutcome, StatusDocument, StepEvent, StepState};
 use serde_json::json;

@@ -2,8 +2,8 @@
 //! runner in an `Arc`, `serve_runner_api_in_thread` on port 0, a
 //! `LogCapture`, then the run; plus a server with no runner attached.
 
-mod status_api_support;
-
+use crate::common::own_process;
+use crate::status_api_support;
 use flowtoy::runner::LocalRunner;
 use flowtoy::runner_api::{self, LogCapture};
 use flowtoy::{config, run_flow};
@@ -26,6 +26,12 @@ flow:
 
 #[test]
 fn a_program_runs_a_flow_serves_its_status_and_reads_its_logs() {
+    // Its LogCapture becomes the process-wide log subscriber and must see
+    // this run's lines alone, not those of every other test here.
+    let name = "status_api_embed::a_program_runs_a_flow_serves_its_status_and_reads_its_logs";
+    if own_process::ran_alone(name, &[]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "flow.yaml", FLOW);
     let path = dir.path().join("flow.yaml");

@@ -1,7 +1,7 @@
 //! Reads under load (SPEC R19): 16 clients poll `/status` while a 500-step
 //! flow runs; none sees an error, a torn step, or a step going backwards.
 
-mod status_api_support;
+use crate::status_api_support;
 
 use flowtoy::runner::LocalRunner;
 use flowtoy::runner_api;

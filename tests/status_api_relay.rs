@@ -2,10 +2,9 @@
 //! R18, R20): same answers, live events, 502 when the runner is away, and
 //! usage errors for both or neither of CONFIG and --status-url.
 
-mod common;
-mod status_api_support;
+use crate::status_api_support;
 
-use common::http_server::{self, Response};
+use crate::common::http_server::{self, Response};
 use flowtoy::runner_api::{self, RelayClient, StatusUrl};
 use serde_json::json;
 use status_api_support::{check_status, closed_port, write, Serving, SseStream, GATED_FLOW};

@@ -1,7 +1,7 @@
 //! `flowtoy tui` arguments (SPEC R18, R22): CONFIG files or `--status-url`
 //! (`RUNNER_STATUS_URL` as the fallback), never both, never neither.
 
-mod common;
+use crate::common;
 
 use common::Test;
 

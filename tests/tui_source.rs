@@ -3,7 +3,7 @@
 //! 127.0.0.1: the engine's own status API around a real run, a small HTTP
 //! server answering known JSON, and a port where nothing listens.
 
-mod common;
+use crate::common;
 
 use common::http_server::{self, Response};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};

@@ -4,7 +4,7 @@
 //! Skipped, with the reason printed, where tmux is not installed (`.ci/run`
 //! installs it for CI).
 
-mod common;
+use crate::common;
 
 use common::{flowtoy_bin, http_server};
 use std::path::{Path, PathBuf};

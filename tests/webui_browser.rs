@@ -8,7 +8,7 @@
 //! `cargo test --test webui_browser -- --ignored` also writes
 //! `docs/webui.png`.
 
-mod status_api_support;
+use crate::status_api_support;
 
 use serde_json::{json, Value};
 use status_api_support::{closed_port, wait_for, write, Serving};

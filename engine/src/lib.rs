@@ -86,6 +86,7 @@ pub mod query;
 pub mod registry;
 pub mod runner;
 pub mod runner_api;
+pub mod schema;
 pub mod secrets;
 
 pub mod template;

@@ -12,7 +12,9 @@
 //! library met a second time (same canonical path) is loaded once. Order
 //! matters only for messages: two libraries that provide one type are an
 //! error wherever they come from, and a plugin type named like a built-in
-//! replaces it (with a warning).
+//! replaces it (with a warning). Directories and libraries other users can
+//! write to are refused unless [`Loader::allow_insecure_plugins`] says
+//! otherwise (see [`crate::plugins::permissions`]).
 //!
 //! ```no_run
 //! use flowtoy::loader::Loader;
@@ -26,6 +28,7 @@
 
 use crate::config::{Config, PluginsConfig, RawConfig};
 use crate::error::{FlowError, Problem};
+use crate::plugins::InsecurePlugins;
 use crate::registry::ProviderRegistry;
 use flowtoy_plugin_api::ProviderType;
 use std::path::{Path, PathBuf};
@@ -40,6 +43,7 @@ pub struct Loader {
     registry: ProviderRegistry,
     plugin_dirs: Vec<PathBuf>,
     plugin_path_var: bool,
+    insecure_plugins: InsecurePlugins,
 }
 
 impl Default for Loader {
@@ -62,6 +66,7 @@ impl Loader {
             registry,
             plugin_dirs: Vec::new(),
             plugin_path_var: true,
+            insecure_plugins: InsecurePlugins::Refuse,
         }
     }
 
@@ -88,6 +93,18 @@ impl Loader {
     /// directories themselves).
     pub fn without_plugin_path_var(mut self) -> Self {
         self.plugin_path_var = false;
+        self
+    }
+
+    /// With `true`, loads plugin directories and libraries that other users
+    /// can write to, with a warning, instead of refusing them (the CLI's
+    /// `--allow-insecure-plugins`; see [`crate::plugins::permissions`]).
+    pub fn allow_insecure_plugins(mut self, allow: bool) -> Self {
+        self.insecure_plugins = if allow {
+            InsecurePlugins::Allow
+        } else {
+            InsecurePlugins::Refuse
+        };
         self
     }
 
@@ -133,7 +150,8 @@ impl Loader {
         }
         dirs.extend(plugins.iter().flat_map(|p| p.dirs.iter().cloned()));
         let mut registry = self.registry;
-        let problems = crate::plugins::load_dirs_listed(&mut registry, &dirs, plugins);
+        let problems =
+            crate::plugins::load_dirs_listed(&mut registry, &dirs, plugins, self.insecure_plugins);
         (registry, problems)
     }
 }

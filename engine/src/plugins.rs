@@ -9,6 +9,14 @@
 //! when a flow needs a type nobody else provides. Other files are skipped
 //! with a warning, hidden files (`.name`) silently. Libraries are never
 //! unloaded.
+//!
+//! Before anything is loaded, directories and libraries that other users
+//! can write to are refused ([`permissions`], like ssh's `StrictModes`): such
+//! a directory is a configuration error, such a library is recorded as
+//! broken (so it matters only when the flow needs its types), unless
+//! [`InsecurePlugins::Allow`] says to load them anyway (with a warning).
+
+pub mod permissions;
 
 use crate::config::PluginsConfig;
 use crate::error::{Problem, ProblemKind};
@@ -17,6 +25,7 @@ use flowtoy_plugin_api::abi::abi_stable::library::{lib_header_from_path, Library
 use flowtoy_plugin_api::abi::abi_stable::std_types::RResult;
 use flowtoy_plugin_api::abi::{ForeignProviderType, PluginModuleRef, API_VERSION};
 use flowtoy_plugin_api::ProviderType;
+pub use permissions::InsecurePlugins;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -165,19 +174,40 @@ fn library_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// cannot be read, are configuration errors. The same file reached twice
 /// (the same directory named twice, a symlink) is loaded once. A directory
 /// of `plugins` (the configuration's `plugins.dirs`) that cannot be read is
-/// reported at the YAML file (and line) that listed it.
+/// reported at the YAML file (and line) that listed it. Directories and
+/// libraries other users can write to are handled as `insecure` says (see
+/// the [module documentation](self)).
 pub fn load_dirs_listed(
     registry: &mut ProviderRegistry,
     dirs: &[PathBuf],
     plugins: Option<&PluginsConfig>,
+    insecure: InsecurePlugins,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut seen_dirs = HashSet::new();
     let mut seen_files = HashSet::new();
+    // A problem with `dir`, at the YAML line that listed it if it did.
+    let located = |dir: &PathBuf, problem: Problem| match plugins {
+        Some(PluginsConfig {
+            dirs,
+            listed_in: Some((file, line)),
+        }) if dirs.contains(dir) => problem.in_file(Some(file.clone())).at_line(*line),
+        _ => problem,
+    };
     for dir in dirs {
         let canonical_dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
         if !seen_dirs.insert(canonical_dir) {
             continue;
+        }
+        if let Some(found) = permissions::check_directory(dir) {
+            if insecure == InsecurePlugins::Refuse {
+                let message = format!("{} was refused: {}", found.subject(), found.refusal());
+                problems.push(located(dir, Problem::new(ProblemKind::Plugin, message)));
+                continue;
+            }
+            registry
+                .warnings
+                .push(Problem::warning(ProblemKind::Plugin, found.allowed()));
         }
         let files = match library_files(dir) {
             Ok(files) => files,
@@ -190,13 +220,7 @@ pub fn load_dirs_listed(
                         dir.display()
                     ),
                 );
-                problems.push(match plugins {
-                    Some(PluginsConfig {
-                        dirs,
-                        listed_in: Some((file, line)),
-                    }) if dirs.contains(dir) => problem.in_file(Some(file.clone())).at_line(*line),
-                    _ => problem,
-                });
+                problems.push(located(dir, problem));
                 continue;
             }
         };
@@ -205,7 +229,18 @@ pub fn load_dirs_listed(
             if !seen_files.insert(canonical) {
                 continue;
             }
-            match load_library(&path) {
+            let loaded = match permissions::check_library(&path, dir) {
+                Some(found) if insecure == InsecurePlugins::Refuse => Err(found.refusal()),
+                found => {
+                    if let Some(found) = found {
+                        registry
+                            .warnings
+                            .push(Problem::warning(ProblemKind::Plugin, found.allowed()));
+                    }
+                    load_library(&path)
+                }
+            };
+            match loaded {
                 Ok(library) => add_library(registry, library, &mut problems),
                 Err(reason) => {
                     tracing::debug!("plugin library {} not loaded: {reason}", path.display());
@@ -273,8 +308,12 @@ mod tests {
     #[test]
     fn a_missing_directory_is_a_configuration_error_naming_it() {
         let mut registry = ProviderRegistry::with_builtins();
-        let problems =
-            load_dirs_listed(&mut registry, &[PathBuf::from("no/such/plugin/dir")], None);
+        let problems = load_dirs_listed(
+            &mut registry,
+            &[PathBuf::from("no/such/plugin/dir")],
+            None,
+            InsecurePlugins::Refuse,
+        );
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].kind, ProblemKind::Plugin);
         let text = problems[0].to_string();
@@ -290,7 +329,8 @@ mod tests {
         std::fs::write(dir.path().join("fake.so"), "not a library").unwrap();
         std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
         let mut registry = ProviderRegistry::with_builtins();
-        assert!(load_dirs_listed(&mut registry, &[dir.path().to_path_buf()], None).is_empty());
+        let dirs = [dir.path().to_path_buf()];
+        assert!(load_dirs_listed(&mut registry, &dirs, None, InsecurePlugins::Refuse).is_empty());
         assert_eq!(registry.broken.len(), 1);
         assert_eq!(registry.broken[0].path, dir.path().join("fake.so"));
         assert!(
@@ -304,5 +344,57 @@ mod tests {
             .unknown_type_message("file")
             .contains("fake.so failed to load"));
         assert_eq!(registry.iter().count(), 3, "the built-ins are still there");
+    }
+
+    #[cfg(unix)]
+    fn chmod(path: &Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_write_is_an_error_unless_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        chmod(dir.path(), 0o777);
+        let dirs = [dir.path().to_path_buf()];
+        let mut registry = ProviderRegistry::with_builtins();
+        let problems = load_dirs_listed(&mut registry, &dirs, None, InsecurePlugins::Refuse);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].kind, ProblemKind::Plugin);
+        let text = problems[0].to_string();
+        assert!(text.contains("was refused: it is writable by"), "{text}");
+        let mut registry = ProviderRegistry::with_builtins();
+        let problems = load_dirs_listed(&mut registry, &dirs, None, InsecurePlugins::Allow);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(registry.warnings[0]
+            .to_string()
+            .contains("loading it anyway"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_library_others_can_write_is_broken_and_not_opened_unless_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = dir.path().join("fake.so");
+        std::fs::write(&lib, "not a library").unwrap();
+        chmod(&lib, 0o646);
+        let dirs = [dir.path().to_path_buf()];
+        let mut registry = ProviderRegistry::with_builtins();
+        assert!(load_dirs_listed(&mut registry, &dirs, None, InsecurePlugins::Refuse).is_empty());
+        assert!(
+            registry.broken[0]
+                .reason
+                .starts_with("it is writable by all other users"),
+            "{}",
+            registry.broken[0].reason
+        );
+        assert!(registry.unknown_type_message("file").contains("chmod go-w"));
+        let mut registry = ProviderRegistry::with_builtins();
+        assert!(load_dirs_listed(&mut registry, &dirs, None, InsecurePlugins::Allow).is_empty());
+        // Opened this time: it fails as what it is, not as insecure.
+        assert!(registry.broken[0]
+            .reason
+            .starts_with("not a loadable shared library"));
     }
 }

@@ -2,11 +2,14 @@
 //! template of the flow compiled once, the render context, and the scan for
 //! `flows.NAME` references that makes implicit dependencies.
 
-use crate::flows::FlowStore;
-use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
 use regex::Regex;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
+
+mod context;
+mod env;
+pub use context::{payload_extras, BaseContext, FlowsView, NoOutputs};
+pub use env::EnvView;
 
 /// A template value made from anything serializable (JSON values, maps).
 pub fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> Value {
@@ -329,141 +332,12 @@ fn first_undefined(source: &str, ctx: &Value, templates: &Templates) -> Option<S
     None
 }
 
-/// `flows` as templates see it: a read-only view of the live [`FlowStore`].
-#[derive(Debug)]
-pub struct FlowsView(pub Arc<FlowStore>);
-
-impl Object for FlowsView {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Map
-    }
-
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let name = key.as_str()?;
-        Some(match self.0.get(name) {
-            Some(outputs) => to_value(&*outputs),
-            None => Value::from_object(NoOutputs(name.to_string())),
-        })
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.0.names().into_iter().map(Value::from).collect())
-    }
-}
-
-/// `flows.NAME` of a step with no outputs (it failed, was skipped, or has
-/// not run): each of its outputs is undefined, so `{{ flows.NAME.x |
-/// default('y') }}` gives `y` while `{{ flows.NAME.x }}` still fails (SPEC
-/// R30); `default` and `is defined` treat the step itself as undefined.
-#[derive(Debug)]
-pub struct NoOutputs(pub String);
-
-impl Object for NoOutputs {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Plain
-    }
-
-    fn get_value(self: &Arc<Self>, _key: &Value) -> Option<Value> {
-        None
-    }
-
-    fn is_true(self: &Arc<Self>) -> bool {
-        false
-    }
-
-    fn render(self: &Arc<Self>, _f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Printing it is printing an undefined value: an error (R7).
-        Err(std::fmt::Error)
-    }
-}
-
-/// The parts of the context every template of a run shares (SPEC R8), and
-/// for an iteration of a `foreach` step its `item` and `index` (R28).
-#[derive(Debug, Clone)]
-pub struct BaseContext {
-    /// `flows`.
-    pub flows: Value,
-    /// `sources`.
-    pub sources: Value,
-    /// `env`.
-    pub env: Value,
-    /// `item` and `index`, for an iteration.
-    pub iteration: Option<(Value, Value)>,
-}
-
-impl BaseContext {
-    /// A context over the live `flows` with the given `sources` and the
-    /// process environment.
-    pub fn new(flows: Arc<FlowStore>, sources: &serde_json::Value) -> Self {
-        let env: serde_json::Map<String, serde_json::Value> = std::env::vars()
-            .map(|(k, v)| (k, serde_json::Value::String(v)))
-            .collect();
-        BaseContext {
-            flows: Value::from_object(FlowsView(flows)),
-            sources: to_value(sources),
-            env: to_value(&env),
-            iteration: None,
-        }
-    }
-
-    /// The context of iteration `index` of a `foreach` step, over `item`.
-    pub fn for_item(&self, index: usize, item: &serde_json::Value) -> BaseContext {
-        BaseContext {
-            iteration: Some((to_value(item), Value::from(index))),
-            ..self.clone()
-        }
-    }
-
-    /// The context with extra names (`input`, `result`, ...).
-    pub fn with(&self, extras: Vec<(&'static str, Value)>) -> Value {
-        let base = [
-            ("flows", self.flows.clone()),
-            ("sources", self.sources.clone()),
-            ("env", self.env.clone()),
-        ];
-        let iteration = self
-            .iteration
-            .iter()
-            .flat_map(|(item, index)| [("item", item.clone()), ("index", index.clone())]);
-        Value::from_pairs(base.into_iter().chain(iteration).chain(extras))
-    }
-}
-
-/// The payload names of R8: `input`, `raw`, `json` and `jmespath()`.
-pub fn payload_extras(payload: &Option<serde_json::Value>) -> Vec<(&'static str, Value)> {
-    let raw = match payload {
-        None => String::new(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(v) => v.to_string(),
-    };
-    let json: serde_json::Value = match payload {
-        Some(serde_json::Value::String(s)) => {
-            serde_json::from_str(s).unwrap_or(serde_json::Value::Null)
-        }
-        Some(v) => v.clone(),
-        None => serde_json::Value::Null,
-    };
-    let input = payload.as_ref().map(to_value).unwrap_or(Value::from(()));
-    let json_value = to_value(&json);
-    let search = move |expr: &str| -> Result<Value, Error> {
-        let compiled = crate::query::compile(expr)
-            .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("jmespath: {e}")))?;
-        let found = crate::query::search(&compiled, &json)
-            .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("jmespath: {e}")))?;
-        Ok(to_value(&found))
-    };
-    vec![
-        ("input", input),
-        ("raw", Value::from(raw)),
-        ("json", json_value),
-        ("jmespath", Value::from_function(search)),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flows::FlowStore;
     use serde_json::json;
+    use std::sync::Arc;
 
     fn ctx(flows: &[(&str, serde_json::Value)]) -> BaseContext {
         let store = Arc::new(FlowStore::new());
@@ -595,6 +469,37 @@ mod tests {
             Templates::new().render("a } b {", &c.with(vec![])).unwrap(),
             "a } b {"
         );
+    }
+
+    #[test]
+    fn secret_named_env_variables_become_secret_values_when_read() {
+        let vars = [
+            ("UNIT_TEST_API_TOKEN", "tok-unit-3141"),
+            ("UNIT_TEST_UNREAD_KEY", "key-unread-2718"),
+            ("UNIT_TEST_PLAIN", "plain-unit-1618"),
+        ];
+        let env = EnvView::new(vars.map(|(k, v)| (k.to_string(), v.to_string())));
+        let c = BaseContext {
+            env: Value::from_object(env),
+            ..ctx(&[])
+        };
+        let src = "{{ env.UNIT_TEST_API_TOKEN }} {{ env.UNIT_TEST_PLAIN }}";
+        assert_eq!(render(src, &c).unwrap(), "tok-unit-3141 plain-unit-1618");
+        let shown = crate::secrets::mask("tok-unit-3141 plain-unit-1618 key-unread-2718");
+        assert_eq!(
+            shown, "***REDACTED*** plain-unit-1618 key-unread-2718",
+            "only the secret-named variable that was read is secret"
+        );
+        // Showing the whole of `env` reads every variable.
+        let all = render("{{ env | tojson }}", &c).unwrap();
+        assert!(all.contains("key-unread-2718"), "{all}");
+        assert_eq!(
+            crate::secrets::mask("key-unread-2718"),
+            crate::secrets::MASK
+        );
+        assert!(render("{{ env.NOT_SET_ANYWHERE }}", &c)
+            .unwrap_err()
+            .contains("'env.NOT_SET_ANYWHERE'"));
     }
 
     #[test]

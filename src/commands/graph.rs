@@ -47,10 +47,10 @@ fn edges(config: &Config) -> Vec<Edge> {
 /// step fans out or runs on a condition (R27, R28).
 fn kind_label(step: &StepDef, type_name: &str) -> String {
     let mut label = type_name.to_string();
-    if step.control.foreach.is_some() {
+    if step.control().foreach.is_some() {
         label.push_str(", foreach");
     }
-    if step.control.when.is_some() {
+    if step.control().when.is_some() {
         label.push_str(", when");
     }
     label

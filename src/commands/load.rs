@@ -12,6 +12,7 @@ use std::path::Path;
 pub fn load(configs: &[impl AsRef<Path>], plugins: &PluginArgs) -> Result<Config, FlowError> {
     let loaded = Loader::new()
         .plugin_dirs(&plugins.plugin_dirs)
+        .allow_insecure_plugins(plugins.allow_insecure_plugins)
         .load(configs);
     let warnings: Vec<_> = match &loaded {
         Ok(config) => config.warnings().collect(),

@@ -4,8 +4,10 @@ mod completions;
 mod execute;
 mod graph;
 mod load;
+mod man_page;
 mod plugins;
 mod run;
+mod schema;
 mod serve;
 mod tui;
 mod validate;
@@ -25,5 +27,7 @@ pub fn dispatch(cli: Cli) -> CliResult {
         Command::Serve(args) => serve::run(args),
         Command::Webui(args) => webui::run(args),
         Command::Plugins(args) => plugins::run(args),
+        Command::Schema => schema::run(),
+        Command::ManPage(args) => man_page::run(args),
     }
 }

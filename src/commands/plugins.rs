@@ -10,6 +10,7 @@ use flowtoy::ProviderRegistry;
 pub fn run(args: PluginsArgs) -> CliResult {
     let registry = flowtoy::loader::Loader::new()
         .plugin_dirs(&args.plugins.plugin_dirs)
+        .allow_insecure_plugins(args.plugins.allow_insecure_plugins)
         .registry()?;
     for warning in &registry.warnings {
         eprintln!("warning: {warning}");

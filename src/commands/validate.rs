@@ -96,7 +96,7 @@ struct Control<'a> {
 
 impl<'a> Control<'a> {
     fn of(config: &'a Config, step: &'a StepDef, source: &SourceDef) -> Self {
-        let c = &step.control;
+        let c = &step.control();
         Control {
             retry: c
                 .retry

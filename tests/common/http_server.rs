@@ -1,6 +1,5 @@
 //! A tiny real HTTP/1.1 server on 127.0.0.1 for tests: it records every
 //! request and answers from a routing function.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -5,10 +5,9 @@
 //! let out = Test::new().file("f.yaml", "flow: ...").args(["run", "-j", "f.yaml"]).run();
 //! out.success().stdout_json();
 //! ```
-#![allow(dead_code)]
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
@@ -22,7 +21,6 @@ pub struct Test {
     pub dir: Arc<tempfile::TempDir>,
     args: Vec<String>,
     env: Vec<(String, String)>,
-    stdin: Option<String>,
 }
 
 impl Default for Test {
@@ -37,7 +35,6 @@ impl Test {
             dir: Arc::new(tempfile::tempdir().expect("temp dir")),
             args: Vec::new(),
             env: Vec::new(),
-            stdin: None,
         }
     }
 
@@ -62,11 +59,6 @@ impl Test {
 
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.into(), value.into()));
-        self
-    }
-
-    pub fn stdin(mut self, text: &str) -> Self {
-        self.stdin = Some(text.into());
         self
     }
 
@@ -100,19 +92,10 @@ impl Test {
     {
         let mut cmd = self.command();
         cmd.args(extra);
-        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        cmd.stdin(if self.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
-        let mut child = cmd.spawn().expect("spawn flowtoy");
-        if let Some(text) = &self.stdin {
-            use std::io::Write;
-            let mut input = child.stdin.take().expect("stdin");
-            input.write_all(text.as_bytes()).expect("write stdin");
-        }
-        let output = child.wait_with_output().expect("wait for flowtoy");
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let output = cmd.output().expect("run flowtoy");
         Outcome {
             output,
             dir: self.dir.path().to_path_buf(),
@@ -209,8 +192,5 @@ pub fn process_alive(pid: i32) -> bool {
         .unwrap_or(false)
 }
 
-/// Whether `path` exists (for tests that check files a flow wrote).
-pub fn exists(path: &Path) -> bool {
-    path.exists()
-}
 pub mod http_server;
+pub mod own_process;

@@ -1,7 +1,6 @@
 //! Helpers for the status API and web UI tests: start `flowtoy` commands
 //! that serve on a free port of 127.0.0.1, read their address from stderr,
 //! talk HTTP and SSE to them, stop them with SIGINT.
-#![allow(dead_code)]
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};

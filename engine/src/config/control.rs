@@ -90,6 +90,21 @@ pub struct StepControl {
 }
 
 impl StepControl {
+    /// No run control at all (the default).
+    pub const NONE: StepControl = StepControl {
+        retry: None,
+        timeout: None,
+        when: None,
+        foreach: None,
+        max_parallel: None,
+        run_after_skipped: false,
+    };
+
+    /// True when nothing is set.
+    pub fn is_none(&self) -> bool {
+        *self == StepControl::NONE
+    }
+
     /// The expression of `when`, without the `{{ }}` it may be written in.
     pub fn when_expression(&self) -> Option<&str> {
         self.when.as_deref().map(strip_braces)

@@ -219,7 +219,7 @@ mod tests {
             output: vec![],
             depends_on: deps.iter().map(|d| d.to_string()).collect(),
             on_error: None,
-            control: Default::default(),
+            run_control: None,
             file: None,
             line: None,
         }

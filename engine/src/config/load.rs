@@ -1,10 +1,10 @@
 //! Reading YAML files, turning them into JSON values, and merging them (SPEC R1).
 //!
-//! YAML is read by `yaml.rs` (libyaml events, streamed) and, in the rare
-//! corners it leaves, by `serde_yaml`; both stay behind this file.
+//! YAML is read by `yaml/` (the events of `saphyr-parser`, streamed); it
+//! stays behind this file.
 
-use super::model::{ModelBuilder, Origins, ReadSteps};
-use super::yaml::{self, Lines, Read};
+use super::builder::{ModelBuilder, Origins, ReadSteps};
+use super::yaml::{self, Lines};
 use crate::error::{Problem, ProblemKind};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -15,11 +15,12 @@ pub struct LoadedFile {
     /// The path as given.
     pub path: PathBuf,
     /// The file's content as a JSON value (an empty file is an empty mapping).
-    /// When `steps` is there, the items of `flow` are nulls here.
+    /// The items of `flow` are nulls here: they are in `steps`.
     pub value: Value,
     /// The lines of top-level keys, sources and steps, to point problems at them.
     pub lines: Lines,
-    /// The items of `flow`, read into steps while the file was parsed.
+    /// The items of `flow`, read into steps while the file was parsed
+    /// (`None` when the file has no top-level `flow`).
     pub steps: Option<ReadSteps>,
 }
 
@@ -45,25 +46,21 @@ pub fn read_file(path: &Path) -> Result<LoadedFile, Problem> {
 /// Parses `text` as the content of the file `path` (which is not read).
 pub fn from_text(path: &Path, text: &str) -> Result<LoadedFile, Problem> {
     let at = |msg: String| Problem::new(ProblemKind::Syntax, msg).in_file(Some(path.to_path_buf()));
-    // Each step is read as soon as its item is parsed; the item's value is
-    // dropped at once instead of being kept for the whole file.
+    // Each step is read as soon as its item is parsed (also the items of
+    // `flow: *alias`); the item's value is dropped at once instead of being
+    // kept for the whole file.
     let origins = Origins {
         flow_file: Some(path.to_path_buf()),
         ..Origins::default()
     };
     let mut model = ModelBuilder::new(&origins);
     let mut steps = Vec::new();
-    let mut items = 0;
-    let mut read_item = |index: usize, item: Value, line: usize| {
-        items += 1;
-        steps.extend(model.step(index, &item, Some(line)));
-        Value::Null
+    let mut read_item = |index: usize, item: &Value, line: usize| {
+        steps.extend(model.step(index, item, Some(line)));
     };
-    let (value, lines, streamed) =
-        read_yaml(text, Some(&mut read_item)).map_err(|(msg, line)| at(msg).at_line(line))?;
-    // No item handed over although `flow` may hold some: `flow: *alias`
-    // copies a list written elsewhere; the value holds it whole.
-    let steps = (streamed && items > 0).then(|| ReadSteps {
+    let (value, lines) = yaml::read(text, Some(&mut read_item))
+        .map_err(|e| at(format!("invalid YAML: {}", e.message)).at_line(e.line))?;
+    let steps = value.get("flow").is_some().then(|| ReadSteps {
         steps,
         problems: model.problems,
         warnings: model.warnings,
@@ -105,190 +102,11 @@ fn read_error(path: &Path, e: &std::io::Error) -> String {
     }
 }
 
-/// Deepest nesting of flow collections (`[...]`, `{...}`) accepted before the
-/// text is handed to the YAML parser. The parser refuses more than 128 levels
-/// of any nesting anyway, but it spends time quadratic in the flow nesting
-/// depth before it gets there, so 100,000 `[` would hang it for minutes.
-const MAX_FLOW_DEPTH: usize = 256;
-
 /// Parses YAML text into a JSON value; errors carry the line when known.
 pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>)> {
-    read_yaml(text, None).map(|(value, _, _)| value)
-}
-
-/// Parses YAML text into a JSON value and the lines where things stand;
-/// `flow_items` receives the items of `flow` as they are parsed (see
-/// [`yaml::FlowItems`]). The flag says whether it received all of them: when
-/// `serde_yaml` had to decide, the value holds them instead.
-fn read_yaml(
-    text: &str,
-    flow_items: Option<yaml::FlowItems<'_>>,
-) -> Result<(Value, Lines, bool), (String, Option<usize>)> {
-    if let Some(line) = flow_depth_exceeded(text, MAX_FLOW_DEPTH) {
-        return Err((
-            format!(
-                "invalid YAML: brackets nested more than {MAX_FLOW_DEPTH} levels deep; \
-                 flatten the structure"
-            ),
-            Some(line),
-        ));
-    }
-    // Usually the streaming reader decides alone; in the rare corners it
-    // leaves to serde_yaml (and for syntax errors, which serde_yaml words),
-    // the text goes through serde_yaml too.
-    let lines = match yaml::read_with(text, flow_items) {
-        Read::Value(value, lines) => return Ok((value, lines, true)),
-        Read::Unusual(lines) => lines,
-        Read::Invalid => Lines::default(),
-        Read::Refused(message, line) => {
-            return Err((format!("invalid YAML: {message}"), Some(line)))
-        }
-    };
-    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
-        let line = e.location().map(|l| l.line());
-        let message = e.to_string();
-        let hint = if message.starts_with("recursion limit exceeded") {
-            "; the document is nested too deeply (more than 128 levels)"
-        } else if message.starts_with("repetition limit exceeded") {
-            "; anchors and aliases (`&a`, `*a`) expand to too many values, \
-             as in a \"billion laughs\" document: use fewer aliases"
-        } else if line
-            .and_then(|l| text.lines().nth(l.saturating_sub(1)))
-            .is_some_and(|l| l.trim_start_matches(' ').starts_with('\t'))
-        {
-            "; YAML does not allow tabs for indentation: use spaces"
-        } else {
-            ""
-        };
-        (format!("invalid YAML: {message}{hint}"), line)
-    })?;
-    let value = to_json(yaml).map_err(|message| (format!("invalid YAML: {message}"), None))?;
-    Ok((value, lines, false))
-}
-
-/// The 1-based line where the nesting of `[`/`{` outside quotes, comments and
-/// block scalars first goes deeper than `limit`, if it does. A rough scan:
-/// it may undercount (never overcount by much), which only means the YAML
-/// parser sees the text and reports the problem itself.
-fn flow_depth_exceeded(text: &str, limit: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut line = 1usize;
-    let mut quote: Option<u8> = None;
-    let mut prev = b'\n';
-    // Indentation of the line that opened a block scalar (`|` or `>`): lines
-    // indented deeper are its text.
-    let mut block_indent: Option<usize> = None;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if prev == b'\n' {
-            let indent = bytes[i..].iter().take_while(|c| **c == b' ').count();
-            let blank = matches!(bytes.get(i + indent), None | Some(b'\n' | b'\r'));
-            match block_indent {
-                Some(parent) if blank || indent > parent => {
-                    // Skip the whole line of block-scalar text.
-                    let len = bytes[i..].iter().position(|c| *c == b'\n');
-                    i += len.map_or(bytes.len() - i, |n| n + 1);
-                    line += 1;
-                    continue;
-                }
-                _ => block_indent = None,
-            }
-        }
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(b'"') if b == b'\\' => i += 1,
-            Some(_) => {}
-            None => match b {
-                b'#' if prev.is_ascii_whitespace() => {
-                    let len = bytes[i..].iter().position(|c| *c == b'\n');
-                    i += len.unwrap_or(bytes.len() - i);
-                    continue;
-                }
-                b'"' | b'\''
-                    if prev.is_ascii_whitespace() || (depth > 0 && is_token_start(prev)) =>
-                {
-                    quote = Some(b)
-                }
-                b'[' | b'{' if depth > 0 || prev.is_ascii_whitespace() => {
-                    depth += 1;
-                    if depth > limit {
-                        return Some(line);
-                    }
-                }
-                b']' | b'}' => depth = depth.saturating_sub(1),
-                b'|' | b'>' if depth == 0 && is_token_start(prev) => {
-                    let rest = &bytes[i + 1..];
-                    let end = rest.iter().position(|c| *c == b'\n').unwrap_or(rest.len());
-                    let header = String::from_utf8_lossy(&rest[..end]);
-                    let header = header.split(" #").next().unwrap_or("").trim();
-                    if header
-                        .chars()
-                        .all(|c| c.is_ascii_digit() || c == '-' || c == '+')
-                    {
-                        let start = text[..i].rfind('\n').map_or(0, |n| n + 1);
-                        let indent = bytes[start..].iter().take_while(|c| **c == b' ').count();
-                        block_indent = Some(indent);
-                    }
-                }
-                _ => {}
-            },
-        }
-        if bytes.get(i) == Some(&b'\n') {
-            line += 1;
-        }
-        prev = bytes.get(i).copied().unwrap_or(b);
-        i += 1;
-    }
-    None
-}
-
-/// True after a byte that may precede the start of a YAML token.
-fn is_token_start(prev: u8) -> bool {
-    matches!(
-        prev,
-        b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b',' | b':' | b'-' | b'?'
-    )
-}
-
-/// A YAML value as JSON; keys become text (a list or mapping as a key is
-/// refused, as in `yaml.rs`).
-fn to_json(v: serde_yaml::Value) -> Result<Value, &'static str> {
-    use serde_yaml::Value as Y;
-    Ok(match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                n.as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(Value::Number)
-                    .unwrap_or(Value::Null)
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => {
-            Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?)
-        }
-        Y::Mapping(m) => Value::Object(
-            m.into_iter()
-                .map(|(k, v)| {
-                    let key = match to_json(k)? {
-                        Value::String(s) => s,
-                        Value::Array(_) | Value::Object(_) => return Err(yaml::COLLECTION_KEY),
-                        other => other.to_string(),
-                    };
-                    Ok((key, to_json(v)?))
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        Y::Tagged(t) => to_json(t.value)?,
-    })
+    yaml::read(text, None)
+        .map(|(value, _)| value)
+        .map_err(|e| (format!("invalid YAML: {}", e.message), e.line))
 }
 
 /// A word for a value's type, for messages.
@@ -346,8 +164,12 @@ mod tests {
     #[test]
     fn duplicate_keys_are_refused_with_their_line() {
         let (msg, line) = parse_yaml("flow:\n  - name: a\n    name: b\n").unwrap_err();
-        assert!(msg.contains("duplicate entry with key \"name\""), "{msg}");
-        assert_eq!(line, Some(2));
+        assert_eq!(
+            msg,
+            "invalid YAML: duplicate key `name`: the same mapping has it at line 2 already; \
+             write each key once"
+        );
+        assert_eq!(line, Some(3));
     }
 
     #[test]
@@ -361,7 +183,6 @@ mod tests {
         let text = format!(
             "a: \"{many}\"\nb: '{many}'\n# {many}\nc: |\n  {many}\n\n  {many}\nd: x{many}\n"
         );
-        assert!(flow_depth_exceeded(&text, 256).is_none());
         assert!(parse_yaml(&text).is_ok());
     }
 

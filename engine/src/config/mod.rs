@@ -7,7 +7,9 @@
 //! # Ok::<(), flowtoy::FlowError>(())
 //! ```
 
+mod builder;
 mod control;
+mod fields;
 mod graph;
 mod load;
 mod model;
@@ -26,8 +28,8 @@ pub use yaml::Lines;
 
 use crate::error::{FlowError, Problem, ProblemKind};
 use crate::registry::ProviderRegistry;
+use builder::{ModelBuilder, Origins};
 use indexmap::IndexMap;
-use model::{ModelBuilder, Origins};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -181,7 +183,6 @@ impl RawConfig {
             origins.note(&f.path, &f.lines);
             if f.value.get("flow").is_some() {
                 origins.flow_file = Some(f.path.clone());
-                origins.step_lines = f.lines.steps;
                 read_steps = f.steps;
             }
             if f.value.get("plugins").and_then(|p| p.get("dirs")).is_some() {
@@ -200,10 +201,7 @@ impl RawConfig {
         builder.check_top_level(&root);
         let model = Model {
             sources: builder.sources(root.get("sources")),
-            flow: match read_steps {
-                Some(read) => builder.flow_read(root.get("flow"), read),
-                None => builder.flow(root.get("flow")),
-            },
+            flow: builder.flow(root.get("flow"), read_steps.unwrap_or_default()),
             runner: builder.runner(root.get("runner")),
             plugins: builder.plugins(root.get("plugins")),
             files: paths,
@@ -265,18 +263,6 @@ impl RawConfig {
     }
 }
 
-/// What the streaming YAML reader makes of `text` when it decides alone
-/// (`None` when it leaves the text to `serde_yaml`, or the text is not
-/// valid YAML). For the differential fuzz target, which checks it against
-/// `serde_yaml`.
-#[doc(hidden)]
-pub fn read_yaml_streaming(text: &str) -> Option<Value> {
-    match yaml::read(text) {
-        yaml::Read::Value(value, _) => Some(value),
-        yaml::Read::Unusual(_) | yaml::Read::Invalid | yaml::Read::Refused(..) => None,
-    }
-}
-
 /// Loads and validates a configuration given as YAML text; `name` stands for
 /// the file in problems. Provider types are checked against the built-ins
 /// and the plugins of `FLOWTOY_PLUGIN_PATH` and `plugins.dirs` (see
@@ -316,20 +302,19 @@ flow:
 ";
 
     #[test]
-    fn steps_read_while_parsing_equal_steps_read_from_the_merged_value() {
-        // A tag sends the file through serde_yaml, so its steps are read from
-        // the merged value afterwards; without it they are read as parsed.
+    fn steps_are_read_with_their_lines_problems_and_warnings() {
+        let draft = RawConfig::from_text("f.yaml", FLOW).unwrap();
+        assert_eq!(draft.model.flow.len(), 2);
+        assert_eq!(draft.model.flow[1].line, Some(8));
+        assert_eq!(draft.problems.len(), 1, "{:?}", draft.problems);
+        assert_eq!(draft.problems[0].line, Some(7));
+        assert_eq!(draft.model.warnings.len(), 1);
+        // Tags the reader resolves itself: the same steps.
         let tagged = FLOW.replace("name: b", "name: !!str b");
-        let streamed = RawConfig::from_text("f.yaml", FLOW).unwrap();
-        let merged = RawConfig::from_text("f.yaml", &tagged).unwrap();
-        assert_eq!(streamed.model.flow, merged.model.flow);
-        assert_eq!(streamed.problems, merged.problems);
-        assert_eq!(streamed.model.warnings, merged.model.warnings);
-        assert_eq!(streamed.model.flow.len(), 2);
-        assert_eq!(streamed.model.flow[1].line, Some(8));
-        assert_eq!(streamed.problems.len(), 1, "{:?}", streamed.problems);
-        assert_eq!(streamed.problems[0].line, Some(7));
-        assert_eq!(streamed.model.warnings.len(), 1);
+        let tagged = RawConfig::from_text("f.yaml", &tagged).unwrap();
+        assert_eq!(tagged.model.flow, draft.model.flow);
+        assert_eq!(tagged.problems, draft.problems);
+        assert_eq!(tagged.model.warnings, draft.model.warnings);
     }
 
     #[test]
@@ -338,6 +323,8 @@ flow:
         let draft = RawConfig::from_text("f.yaml", text).unwrap();
         let names: Vec<&str> = draft.model.flow.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["a", "b"]);
+        // Their problems point at the alias.
+        assert_eq!(draft.model.flow[1].line, Some(4));
         // Items that are aliases are read like any other item.
         let text = "base: &a {name: a, source: env}\nflow:\n  - *a\n  - {name: b, source: env}\n";
         let draft = RawConfig::from_text("f.yaml", text).unwrap();

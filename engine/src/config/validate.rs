@@ -56,7 +56,7 @@ fn step_templates<'a>(step: &'a StepDef, source: &'a SourceDef) -> Vec<&'a str> 
         InputSpec::Structured(v) => each_string(v, &mut push),
         InputSpec::None | InputSpec::Literal(_) => {}
     }
-    match &step.control.foreach {
+    match &step.control().foreach {
         Some(Foreach::Template(s)) => push(s),
         Some(Foreach::List(items)) => items.iter().for_each(|v| each_string(v, &mut push)),
         None => {}
@@ -213,7 +213,7 @@ pub fn compile(config: &Model, registry: &ProviderRegistry) -> Result<Compiled, 
                 }
             }
         }
-        if let Some(expr) = step.control.when_expression() {
+        if let Some(expr) = step.control().when_expression() {
             match compiled.templates.check_expression(expr) {
                 Ok(()) => {
                     for r in template::references(expr) {

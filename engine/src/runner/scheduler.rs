@@ -234,14 +234,14 @@ impl Pool {
     /// Decides a step's `when` and expands its `foreach`, outside the lock.
     fn prepare(&self, step: usize) -> Prepared {
         let def = &self.shared.config.flow()[step];
-        if let Some(foreach) = &def.control.foreach {
+        if let Some(foreach) = &def.control().foreach {
             // With `foreach`, `when` is decided per item.
             return match fanout::items(&self.shared, foreach) {
                 Ok(items) => Prepared::Items(items),
                 Err(e) => Prepared::Fail(e),
             };
         }
-        match def.control.when_expression() {
+        match def.control().when_expression() {
             Some(expr) => match super::condition::holds(&self.shared, expr, &self.shared.base) {
                 Ok(true) => Prepared::Run,
                 Ok(false) => Prepared::Skip(format!("condition is false: {expr}")),
@@ -267,7 +267,7 @@ impl Pool {
             }
             Prepared::Items(items) => {
                 let cap = self.shared.config.flow()[step]
-                    .control
+                    .control()
                     .max_parallel
                     .unwrap_or(usize::MAX);
                 let mut fanout = Fanout::new(items, cap);
@@ -408,7 +408,7 @@ impl Pool {
                 s.error = Some(reason);
             });
             for &d in &graph.dependents[step] {
-                if cause == SkipCause::Condition && config.flow()[d].control.run_after_skipped {
+                if cause == SkipCause::Condition && config.flow()[d].control().run_after_skipped {
                     released |= self.release(queue, d);
                     continue;
                 }
@@ -484,7 +484,7 @@ enum Prepared {
 
 /// The first task of a step whose dependencies are done.
 fn first_task(shared: &Shared, step: usize) -> Task {
-    let control = &shared.config.flow()[step].control;
+    let control = &shared.config.flow()[step].control();
     if control.when.is_some() || control.foreach.is_some() {
         Task::Prepare(step)
     } else {

@@ -89,7 +89,7 @@ pub(super) fn call(
         Some((i, item)) => shared.base.for_item(i, item),
         None => shared.base.clone(),
     };
-    if let (Some((i, _)), Some(expr)) = (iteration, step.control.when_expression()) {
+    if let (Some((i, _)), Some(expr)) = (iteration, step.control().when_expression()) {
         match super::condition::holds(shared, expr, &base) {
             Ok(true) => {}
             Ok(false) => {
@@ -99,9 +99,9 @@ pub(super) fn call(
         }
     }
     let runner = shared.config.runner();
-    let policy = step.control.retry.as_ref().or(runner.retry.as_ref());
+    let policy = step.control().retry.as_ref().or(runner.retry.as_ref());
     let attempts = policy.map_or(1, |p| p.attempts.max(1));
-    let timeout = step.control.timeout.or(runner.timeout);
+    let timeout = step.control().timeout.or(runner.timeout);
     let mut attempt = 1;
     loop {
         on_try(attempt);
@@ -126,7 +126,8 @@ pub(super) fn call(
                     return CallOutcome::Failed(StepError::new(
                         StepErrorKind::Cancelled,
                         format!(
-                            "cancelled while waiting to retry after {attempt} attempts: {}",
+                            "cancelled while waiting for try {} of {attempts}: {}",
+                            attempt + 1,
                             error.message
                         ),
                     ));

@@ -11,7 +11,7 @@ pub fn decode(content: &str, format: Format, csv_header: bool) -> Result<Value, 
             if content.trim().is_empty() {
                 return Ok(Value::Null);
             }
-            serde_yaml::from_str(content).map_err(|e| format!("not valid YAML: {e}"))
+            yaml_serde::from_str(content).map_err(|e| format!("not valid YAML: {e}"))
         }
         Format::Csv => decode_csv(content, csv_header),
         Format::Text => Ok(Value::String(content.to_string())),
@@ -69,7 +69,7 @@ pub fn encode(data: &Value, format: Format, csv_header: bool) -> Result<String, 
         Format::Json => serde_json::to_string_pretty(&structured(data))
             .map(|s| s + "\n")
             .map_err(|e| e.to_string()),
-        Format::Yaml => serde_yaml::to_string(&structured(data)).map_err(|e| e.to_string()),
+        Format::Yaml => yaml_serde::to_string(&structured(data)).map_err(|e| e.to_string()),
         Format::Csv => encode_csv(&structured(data), csv_header),
         Format::Text => Ok(match data {
             Value::String(s) => s.clone(),

@@ -8,7 +8,7 @@
 //! errors, and the run's slowdown as Markdown table rows.
 //!
 //! ```text
-//! cargo run --release --example status_load -- --steps 1000 --clients 32
+//! cargo run --release -p flowtoy-bench --bin status_load -- --steps 1000 --clients 32
 //! ```
 
 use flowtoy::runner::LocalRunner;
