@@ -23,10 +23,12 @@ pyo3::create_exception!(
 /// left out of messages (the dict has no file).
 pub const DICT_NAME: &str = "<config>";
 
-/// `problem` without the stand-in file name of a dict configuration.
+/// `problem` without the stand-in file name (and its line) of a dict
+/// configuration.
 pub fn clean(mut problem: Problem) -> Problem {
     if problem.file.as_deref() == Some(Path::new(DICT_NAME)) {
         problem.file = None;
+        problem.line = None;
     }
     problem
 }

@@ -2,7 +2,7 @@
 //! `flowtoy.runner.LocalRunner` (SPEC R23, R33).
 //!
 //! A configuration dict goes through the engine's loader like a file
-//! ([`RawConfig::from_value`] → [`Loader::compile`]), with the provider
+//! ([`RawConfig::from_text`] → [`Loader::compile`]), with the provider
 //! types registered from Python. Problems do not raise when the runner is
 //! made (the Python flowtoy's behaviour): `run()` raises them, all at once.
 //! `run()` runs with the GIL released; the calling thread wakes now and
@@ -61,9 +61,13 @@ impl Runner {
     }
 }
 
-/// Validates `value` as a configuration read from no file.
+/// Validates `value` as a configuration read from no file. It goes in as
+/// JSON text (which is YAML) through the same reader as a file, so a dict
+/// and a file give the same steps and the same problems.
 fn compile_value(value: serde_json::Value) -> Result<Config, FlowError> {
-    let raw = RawConfig::from_value(DICT_NAME, value)?;
+    let text = serde_json::to_string(&value)
+        .map_err(|e| FlowError::Run(format!("cannot read the configuration: {e}")))?;
+    let raw = RawConfig::from_text(DICT_NAME, &text)?;
     Loader::with_registry(providers::registry()).compile(raw)
 }
 

@@ -173,32 +173,6 @@ impl RawConfig {
         Ok(RawConfig::from_files(vec![file]))
     }
 
-    /// Takes a configuration already parsed into a value (a mapping, e.g. a
-    /// Python dict), as if it were the content of a file called `name`
-    /// (used in problems and to resolve relative `plugins.dirs`); problems
-    /// carry no line numbers. Null counts as an empty mapping.
-    pub fn from_value(name: &str, value: Value) -> Result<RawConfig, FlowError> {
-        let value = match value {
-            Value::Null => Value::Object(Map::new()),
-            v @ Value::Object(_) => v,
-            _ => {
-                return Err(FlowError::config(
-                    Problem::new(
-                        ProblemKind::Shape,
-                        "the top level must be a mapping (sources:, flow:, ...)",
-                    )
-                    .in_file(Some(PathBuf::from(name))),
-                ))
-            }
-        };
-        Ok(RawConfig::from_files(vec![LoadedFile {
-            path: PathBuf::from(name),
-            value,
-            lines: Lines::default(),
-            steps: None,
-        }]))
-    }
-
     /// Merges files already read, left to right.
     fn from_files(files: Vec<LoadedFile>) -> RawConfig {
         let mut origins = Origins::default();
@@ -341,17 +315,6 @@ flow:
         assert_eq!(tagged.model.flow, draft.model.flow);
         assert_eq!(tagged.problems, draft.problems);
         assert_eq!(tagged.model.warnings, draft.model.warnings);
-    }
-
-    #[test]
-    fn a_value_reads_like_the_same_text() {
-        let value = serde_json::json!({"flow": [{"name": "a", "source": "env"}, {"name": "b"}]});
-        let raw = RawConfig::from_value("<config>", value).unwrap();
-        assert_eq!(raw.model.flow.len(), 2);
-        assert_eq!(raw.problems.len(), 1, "{:?}", raw.problems);
-        assert_eq!(raw.problems[0].line, None);
-        assert!(RawConfig::from_value("<config>", Value::Null).is_ok());
-        assert!(RawConfig::from_value("<config>", serde_json::json!([1])).is_err());
     }
 
     #[test]
