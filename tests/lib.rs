@@ -21,7 +21,6 @@ mod history;
 mod plugins;
 mod provider_process;
 mod provider_rest;
-mod python;
 mod run_config;
 mod run_control;
 mod run_scheduler;
@@ -56,7 +55,10 @@ fn every_test_file_is_a_module_here() {
             None
         };
         match module.and_then(|m| m.to_str()) {
-            Some("lib") | None => {}
+            // python.rs is a test binary of its own (Cargo.toml): cargo runs
+            // it after this one, so its timing-sensitive pytest suite does
+            // not share the machine with every other test.
+            Some("lib") | Some("python") | None => {}
             Some(name) if declared.contains(&format!("\nmod {name};\n")) => {}
             Some(name) => missing.push(name.to_string()),
         }
