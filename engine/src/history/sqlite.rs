@@ -44,8 +44,9 @@ pub struct SqliteHistory {
 }
 
 /// The columns of a run summary, in [`summary`]'s order.
-const SUMMARY_COLUMNS: &str = "id, run_id, started_at, ended_at, outcome, succeeded, failed, \
-     skipped, total_steps, files, config_hash, resumed_from";
+const SUMMARY_COLUMNS: &str = "runs.id, runs.run_id, runs.started_at, runs.ended_at, \
+     runs.outcome, runs.succeeded, runs.failed, runs.skipped, runs.total_steps, runs.files, \
+     runs.config_hash, runs.resumed_from";
 
 impl SqliteHistory {
     /// Opens (creating it when missing) the history at `path`, brings its
@@ -236,7 +237,7 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<RunSummary> {
 }
 
 /// A recorded step from a row of the `steps` table, called `name` (names
-/// are in `run_steps`).
+/// are in `plans`).
 fn step(row: &Row<'_>, name: String) -> rusqlite::Result<StepRecord> {
     let state: String = row.get(1)?;
     let outputs: Option<String> = row.get(6)?;
@@ -298,11 +299,24 @@ impl HistoryStore for SqliteHistory {
         )
         .map_err(err)?;
         let id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO run_steps (run, names, definitions) VALUES (?1, ?2, ?3)",
-            params![id, to_json(&run.steps), to_json(&run.definitions)],
-        )
-        .map_err(err)?;
+        let planned: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM plans WHERE config_hash = ?1)",
+                [&run.config_hash],
+                |row| row.get(0),
+            )
+            .map_err(err)?;
+        if !planned {
+            tx.execute(
+                "INSERT INTO plans (config_hash, names, definitions) VALUES (?1, ?2, ?3)",
+                params![
+                    run.config_hash,
+                    to_json(&run.steps),
+                    to_json(&run.definitions)
+                ],
+            )
+            .map_err(err)?;
+        }
         tx.commit().map_err(err)?;
         Ok(id)
     }
@@ -415,7 +429,8 @@ impl HistoryStore for SqliteHistory {
             .query_row(
                 &format!(
                     "SELECT {SUMMARY_COLUMNS}, names, definitions
-                     FROM runs LEFT JOIN run_steps ON run_steps.run = runs.id WHERE id = ?1"
+                     FROM runs LEFT JOIN plans ON plans.config_hash = runs.config_hash
+                     WHERE runs.id = ?1"
                 ),
                 [id],
                 |row| {
@@ -475,19 +490,22 @@ impl HistoryStore for SqliteHistory {
             Prune::Keep(n) => i64::try_from(*n).unwrap_or(i64::MAX).into(),
             Prune::StartedBefore(t) => (*t).into(),
         };
-        for table in ["steps", "run_steps"] {
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE run IN ({doomed})"),
-                [&bound],
-            )
-            .map_err(err)?;
-        }
+        tx.execute(
+            &format!("DELETE FROM steps WHERE run IN ({doomed})"),
+            [&bound],
+        )
+        .map_err(err)?;
         let deleted = tx
             .execute(
                 &format!("DELETE FROM runs WHERE id IN ({doomed})"),
                 [&bound],
             )
             .map_err(err)?;
+        tx.execute(
+            "DELETE FROM plans WHERE config_hash NOT IN (SELECT config_hash FROM runs)",
+            [],
+        )
+        .map_err(err)?;
         tx.commit().map_err(err)?;
         // A good moment to fold the WAL into the database and empty it.
         if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {

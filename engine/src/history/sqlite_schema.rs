@@ -30,15 +30,17 @@ const MIGRATIONS: &[&str] = &[
         host          TEXT NOT NULL
     );
     CREATE INDEX runs_by_outcome ON runs (outcome);
-    -- Apart from `runs`, whose row is rewritten at every commit of steps.
-    CREATE TABLE run_steps (
-        run          INTEGER PRIMARY KEY,
+    -- The steps of a configuration, once per configuration hash (runs of
+    -- the same files share them), apart from `runs`, whose row is
+    -- rewritten at every commit of steps.
+    CREATE TABLE plans (
+        config_hash  TEXT PRIMARY KEY,
         names        TEXT NOT NULL,           -- JSON list of step names, file order
         definitions  TEXT NOT NULL            -- JSON list of their definition hashes
     );
     CREATE TABLE steps (
         run          INTEGER NOT NULL,
-        position     INTEGER NOT NULL,        -- file order: names and definitions in run_steps
+        position     INTEGER NOT NULL,        -- file order: names and definitions in plans
         state        TEXT NOT NULL,           -- succeeded, failed, skipped
         attempt      INTEGER,
         started_at   REAL,
