@@ -3,7 +3,8 @@
 //! finished at least every [`FLUSH_EVERY`] (one commit, or one per
 //! [`BATCH_STEPS`] steps) — so a 10,000-step run is a few commits, not
 //! 10,000, and a run killed at any moment keeps every step committed before
-//! it — and when the run is over, the rest and the run's end.
+//! it. When the run is over, the thread that ran it writes the rest and the
+//! run's end itself (no hand-off to a thread that may wait to be scheduled).
 //!
 //! The writer never holds the scheduler up: it only reads the status and
 //! outputs stores, which are shared, and computes the definition hashes
@@ -19,9 +20,7 @@ use crate::flows::StepOutputs;
 use crate::runner::{now_secs, RunEvent, Shared, StepState, StepStatus};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::mpsc;
-use std::sync::{Arc, OnceLock};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::TryRecvError;
@@ -48,11 +47,13 @@ pub(crate) struct Recording {
     pub id: Arc<OnceLock<RunId>>,
 }
 
-/// A recording under way: its writer thread.
+/// A recording under way: the writer, shared by its thread (which writes
+/// while the run goes on) and the thread that runs the flow (which writes
+/// the rest and the end itself, without waiting for the writer's thread to
+/// be scheduled).
 #[derive(Debug)]
 pub(crate) struct Recorder {
-    done: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    writer: Arc<Mutex<Writer>>,
 }
 
 /// The configuration files as absolute paths (as given when they cannot be
@@ -76,48 +77,41 @@ impl Recorder {
         let Some(store) = &recording.store else {
             return Ok(None);
         };
-        let events = shared.status.subscribe();
-        let started_at = now_secs();
-        let (done, finished) = mpsc::channel();
-        let writer = Writer {
+        let writer = Arc::new(Mutex::new(Writer {
             store: Arc::clone(store),
-            id: 0,
+            begin: Some(Begin {
+                started_at: now_secs(),
+                resumed_from: recording.resumed_from,
+                id: Arc::clone(&recording.id),
+            }),
+            id: None,
             shared: Arc::clone(shared),
-            hashes: Vec::new(),
+            events: shared.status.subscribe(),
+            index: HashMap::new(),
             reused_from: recording.reused_from.clone(),
             recorded: vec![false; shared.config.flow().len()],
             batch: Vec::new(),
             pending_since: None,
             failed: false,
-        };
-        let begin = Begin {
-            started_at,
-            resumed_from: recording.resumed_from,
-            id: Arc::clone(&recording.id),
-        };
-        let thread = std::thread::Builder::new()
+            over: false,
+        }));
+        let background = Arc::downgrade(&writer);
+        std::thread::Builder::new()
             .name("flowtoy-history".into())
-            .spawn(move || writer.run(begin, events, finished))
+            .spawn(move || Writer::work(background))
             .map_err(|e| FlowError::Run(format!("cannot start the history writer: {e}")))?;
-        Ok(Some(Recorder {
-            done: Some(done),
-            thread: Some(thread),
-        }))
+        Ok(Some(Recorder { writer }))
     }
 
-    /// The run is over: writes what is left and the run's end, and waits
-    /// until it is written.
-    pub fn finish(mut self) {
-        if let Some(done) = self.done.take() {
-            let _ = done.send(());
-        }
-        self.join();
+    fn lock(&self) -> MutexGuard<'_, Writer> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn join(&mut self) {
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+    /// The run is over: writes what is left and the run's end, here.
+    pub fn finish(self) {
+        let mut writer = self.lock();
+        writer.close();
+        writer.end();
     }
 }
 
@@ -126,55 +120,91 @@ impl Drop for Recorder {
     /// steps finished so far are written and the run stays `running` until
     /// its process is gone.
     fn drop(&mut self) {
-        self.done = None;
-        self.join();
+        self.lock().close();
     }
 }
 
 /// What the writer needs to record the run's start.
+#[derive(Debug)]
 struct Begin {
     started_at: f64,
     resumed_from: Option<RunId>,
     id: Arc<OnceLock<RunId>>,
 }
 
-/// The writer thread's state.
+/// The writer's state.
+#[derive(Debug)]
 struct Writer {
     store: Arc<dyn HistoryStore>,
-    id: RunId,
+    /// Until the run's start is recorded.
+    begin: Option<Begin>,
+    /// The run's number, once its start is recorded (`None` if refused).
+    id: Option<RunId>,
     shared: Arc<Shared>,
-    hashes: Vec<String>,
+    events: broadcast::Receiver<RunEvent>,
+    /// Step name → position (built by the writer's thread).
+    index: HashMap<String, usize>,
     reused_from: HashMap<String, RunId>,
     recorded: Vec<bool>,
     batch: Vec<StepRecord>,
     pending_since: Option<Instant>,
     failed: bool,
+    /// The run is over: nothing more to do for the writer's thread.
+    over: bool,
 }
 
 impl Writer {
-    /// Records the run's start (its definition hashes computed here, off
-    /// the scheduler's path); false when the store refused it.
-    fn begin(&mut self, begin: &Begin) -> bool {
+    /// The writer's thread: records the run's start (definition hashes
+    /// computed here, off the scheduler's path), then every [`TICK`] takes
+    /// the events that came meanwhile and prepares the steps that finished,
+    /// committing them every [`FLUSH_EVERY`] (or [`BATCH_STEPS`]). It sleeps
+    /// in between: a thread woken at every event would cost a context switch
+    /// per step. It ends once the run is over (or the recorder is gone).
+    fn work(writer: Weak<Mutex<Writer>>) {
+        let mut first = true;
+        loop {
+            if !first {
+                std::thread::sleep(TICK);
+            }
+            first = false;
+            let Some(writer) = writer.upgrade() else {
+                return;
+            };
+            let mut writer = writer.lock().unwrap_or_else(|e| e.into_inner());
+            if writer.over {
+                return;
+            }
+            writer.tick();
+        }
+    }
+
+    /// Records the run's start, once; false when the store refused it.
+    fn begin(&mut self) -> bool {
+        let Some(begin) = self.begin.take() else {
+            return self.id.is_some();
+        };
         let config = &self.shared.config;
-        self.hashes = step_hashes(config);
+        let hashes = step_hashes(config);
         let run = NewRun {
             run_id: self.shared.status.snapshot().run_id,
             files: absolute(config.files()),
-            config_hash: config_hash(config, &self.hashes),
+            config_hash: config_hash(config, &hashes),
             steps: config.flow().iter().map(|s| s.name.clone()).collect(),
-            definitions: self.hashes.clone(),
+            definitions: hashes,
             started_at: begin.started_at,
             resumed_from: begin.resumed_from,
             process: ProcessIdentity::current(),
         };
         match self.store.begin_run(&run) {
             Ok(id) => {
-                self.id = id;
+                self.id = Some(id);
                 let _ = begin.id.set(id);
                 tracing::info!(
                     "recording this run as run {id} in {}",
                     self.store.location()
                 );
+                // Steps already final before the run (reused ones).
+                self.catch_up();
                 true
             }
             Err(e) => {
@@ -184,62 +214,47 @@ impl Writer {
         }
     }
 
-    /// Every [`TICK`], takes the events that came meanwhile and prepares
-    /// the steps that finished; commits them every [`FLUSH_EVERY`] (or
-    /// [`BATCH_STEPS`]); when the run is over, the rest and the end. It
-    /// sleeps in between: a thread woken at every event would cost a
-    /// context switch per step.
-    fn run(
-        mut self,
-        begin: Begin,
-        mut events: broadcast::Receiver<RunEvent>,
-        done: mpsc::Receiver<()>,
-    ) {
-        if !self.begin(&begin) {
+    /// Takes the events that came since the last tick.
+    fn tick(&mut self) {
+        if !self.begin() {
             return;
         }
-        let shared = Arc::clone(&self.shared);
-        let index: HashMap<&str, usize> = shared
-            .config
-            .flow()
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.name.as_str(), i))
-            .collect();
-        // Steps already final before the run (reused ones).
-        self.catch_up();
-        let ended = loop {
-            match done.recv_timeout(TICK) {
-                Ok(()) => break true,
-                Err(mpsc::RecvTimeoutError::Disconnected) => break false,
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-            }
-            loop {
-                match events.try_recv() {
-                    Ok(RunEvent::Step(step)) if step.state.is_final() => {
-                        if let Some(&i) = index.get(step.name.as_str()) {
-                            self.step(i, &step);
-                        }
+        if self.index.is_empty() {
+            let names = self.shared.config.flow().iter().map(|s| s.name.clone());
+            self.index = names.enumerate().map(|(i, n)| (n, i)).collect();
+        }
+        loop {
+            match self.events.try_recv() {
+                Ok(RunEvent::Step(step)) if step.state.is_final() => {
+                    if let Some(&i) = self.index.get(step.name.as_str()) {
+                        self.step(i, &step);
                     }
-                    Ok(_) => {}
-                    Err(TryRecvError::Lagged(_)) => self.catch_up(),
-                    Err(TryRecvError::Empty | TryRecvError::Closed) => break,
                 }
-                if self.batch.len() >= BATCH_STEPS {
-                    self.flush();
-                }
+                Ok(_) => {}
+                Err(TryRecvError::Lagged(_)) => self.catch_up(),
+                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
             }
-            if self
-                .pending_since
-                .is_some_and(|t| t.elapsed() >= FLUSH_EVERY)
-            {
+            if self.batch.len() >= BATCH_STEPS {
                 self.flush();
             }
-        };
-        self.catch_up();
-        self.flush();
-        if ended {
-            self.end();
+        }
+        if self
+            .pending_since
+            .is_some_and(|t| t.elapsed() >= FLUSH_EVERY)
+        {
+            self.flush();
+        }
+    }
+
+    /// The run is over (or abandoned): writes every step finished so far.
+    fn close(&mut self) {
+        if self.over {
+            return;
+        }
+        self.over = true;
+        if self.begin() {
+            self.catch_up();
+            self.flush();
         }
     }
 
@@ -286,11 +301,11 @@ impl Writer {
     /// Writes the queued steps in one commit.
     fn flush(&mut self) {
         self.pending_since = None;
-        if self.batch.is_empty() {
+        let Some(id) = self.id.filter(|_| !self.batch.is_empty()) else {
             return;
-        }
+        };
         if !self.failed {
-            if let Err(e) = self.store.record_steps(self.id, &self.batch) {
+            if let Err(e) = self.store.record_steps(id, &self.batch) {
                 tracing::warn!("{e}; the rest of this run is not recorded");
                 self.failed = true;
             }
@@ -300,6 +315,9 @@ impl Writer {
 
     /// Writes how the run ended.
     fn end(&self) {
+        let Some(id) = self.id else {
+            return;
+        };
         let status = self.shared.status.snapshot();
         let count = |state| status.steps.iter().filter(|s| s.state == state).count();
         let end = RunEnd {
@@ -311,7 +329,7 @@ impl Writer {
             failed: count(StepState::Failed),
             skipped: count(StepState::Skipped),
         };
-        if let Err(e) = self.store.end_run(self.id, &end) {
+        if let Err(e) = self.store.end_run(id, &end) {
             tracing::warn!("{e}; the run's end is not recorded");
         }
     }
