@@ -360,7 +360,6 @@ fn a_run_stopped_with_ctrl_c_is_interrupted_and_resumes() {
 }
 
 #[test]
-#[ignore = "issue 14 open: failed after the merge into main (both runs never listed as running within 60 s); to be investigated"]
 fn two_processes_record_at_once() {
     let mut flow =
         String::from("sources:\n  home: {type: env, configuration: {vars: [HOME]}}\nflow:\n");

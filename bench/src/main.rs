@@ -4,7 +4,14 @@
 //! ```text
 //! cargo build --release -p flowtoy-cli -p flowtoy-bench
 //! target/release/flowtoy-bench --runs 5 [--scaling] [--python-flowtoy CMD] [--only wide,chain,validate]
+//! target/release/flowtoy-bench --history --only wide,chain   # recording vs --no-history
 //! ```
+//!
+//! Runs are not recorded in the run history (`FLOWTOY_HISTORY=0`), except
+//! with `--history`, which compares recording (into a temp dir) with
+//! `--no-history` side by side (`history.rs`).
+
+mod history;
 
 use flowtoy_bench::Workload;
 use std::path::{Path, PathBuf};
@@ -18,12 +25,13 @@ struct Options {
     scaling: bool,
     python: Option<String>,
     make: bool,
+    history: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: flowtoy-bench [--flowtoy PATH] [--runs N] [--only wide,chain,...] [--scaling] \
-         [--python-flowtoy CMD] [--no-make]"
+         [--python-flowtoy CMD] [--no-make] [--history]"
     );
     std::process::exit(2)
 }
@@ -40,6 +48,7 @@ fn parse_args() -> Options {
         scaling: false,
         python: None,
         make: true,
+        history: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -63,6 +72,7 @@ fn parse_args() -> Options {
             "--scaling" => o.scaling = true,
             "--python-flowtoy" => o.python = Some(args.next().unwrap_or_else(|| usage())),
             "--no-make" => o.make = false,
+            "--history" => o.history = true,
             _ => usage(),
         }
     }
@@ -125,13 +135,18 @@ fn main() {
         }
         rows.sort_by_key(|(w, s)| (Workload::ALL.iter().position(|x| x == w), *s));
     }
+    if o.history {
+        history::compare(&o.flowtoy, &dir, o.runs, &rows);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     println!("| workload | size | flowtoy median (s) | per step (µs) | peak RSS (MB) | comparison | its median (s) | ratio |");
     println!("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |");
     for (w, size) in rows {
         let file = write(&dir, &format!("{}-{size}.yaml", w.name()), &w.yaml(size));
         let ours = median_of(o.runs, || {
             let mut c = Command::new(&o.flowtoy);
-            c.args(w.command()).arg(&file);
+            c.args(w.command()).arg(&file).env("FLOWTOY_HISTORY", "0");
             c
         });
         let Some((secs, rss)) = ours else {

@@ -24,6 +24,9 @@
 //!    [`StepErrorKind`] says what failed.
 //! 4. Watchers read the status store and its events: the status API and web
 //!    UI ([`runner_api`]), the terminal UI ([`tui`]), the CLI's progress line.
+//! 5. [`history`] — a runner given a store records its run there as it goes
+//!    ([`LocalRunner::record_into`]); [`history::resume`] runs a recorded
+//!    run again, reusing what succeeded.
 //!
 //! A flow given as text, loaded and run in-process:
 //!

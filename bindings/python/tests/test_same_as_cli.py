@@ -42,7 +42,7 @@ def test_outputs_match_the_binary(write_yaml):
     )
     flows, status = run_flow([path])
     cli = subprocess.run(
-        [FLOWTOY_BIN, "run", "-j", path], capture_output=True, text=True, check=True
+        [FLOWTOY_BIN, "run", "--no-history", "-j", path], capture_output=True, text=True, check=True
     )
     assert json.loads(cli.stdout) == flows
     assert flows["text"]["text"] == "two\nlines"

@@ -5,7 +5,6 @@
 //! know and new fields are optional.
 
 use super::{RunId, StepRecord};
-use crate::flows::StepOutputs;
 use crate::runner::{StepDocument, StepDocuments, StepState};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -107,6 +106,9 @@ pub struct RunRecord {
     pub summary: RunSummary,
     /// Every step's name, in file order.
     pub step_names: Vec<String>,
+    /// Every step's definition hash, in file order (empty strings when
+    /// unknown).
+    pub definitions: Vec<String>,
     /// The steps that finished, in file order (those that did not finish
     /// are missing).
     pub steps: Vec<StepRecord>,
@@ -142,13 +144,16 @@ pub struct RunDocument {
 impl RunRecord {
     /// The recorded step called `name`.
     pub fn step(&self, name: &str) -> Option<&StepRecord> {
-        self.steps.iter().find(|s| s.name == name)
+        self.steps.iter().find(|s| s.status.name == name)
     }
 
     /// The run as a document.
     pub fn document(&self) -> RunDocument {
-        let recorded: std::collections::HashMap<&str, &StepRecord> =
-            self.steps.iter().map(|s| (s.name.as_str(), s)).collect();
+        let recorded: std::collections::HashMap<&str, &StepRecord> = self
+            .steps
+            .iter()
+            .map(|s| (s.status.name.as_str(), s))
+            .collect();
         let unfinished = match self.summary.outcome {
             super::HistoryOutcome::Running => "not finished yet",
             _ => "did not finish: the run stopped first",
@@ -185,7 +190,7 @@ impl RunRecord {
         let completed = self
             .steps
             .iter()
-            .filter(|s| matches!(s.state, StepState::Succeeded | StepState::Failed))
+            .filter(|s| matches!(s.status.state, StepState::Succeeded | StepState::Failed))
             .count();
         RunDocument {
             run: self.summary.clone(),
@@ -202,25 +207,14 @@ impl RunRecord {
 
 /// A recorded step's entry of `steps`, as the status document has it.
 fn step_document(step: &StepRecord) -> StepDocument<'static> {
-    let names = step
-        .outputs
-        .as_deref()
-        .map(|o: &StepOutputs| o.keys().cloned().collect())
-        .unwrap_or_default();
-    StepDocument {
-        state: step.state,
-        started_at: step.started_at,
-        ended_at: step.ended_at,
-        notes: Cow::Owned(step.error.iter().cloned().collect()),
-        outputs: Cow::Owned(names),
-        attempt: step.attempt,
-        items: step.items,
-    }
+    step.status.document().into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flows::StepOutputs;
+    use crate::runner::StepStatus;
     use serde_json::json;
     use std::sync::Arc;
 
@@ -244,19 +238,22 @@ mod tests {
                 resumed_from: None,
             },
             step_names: vec!["a".into(), "b".into()],
+            definitions: vec!["d".into(), "e".into()],
             steps: vec![StepRecord {
                 position: 0,
-                name: "a".into(),
-                state: StepState::Succeeded,
-                attempt: Some(1),
-                started_at: Some(10.0),
-                ended_at: Some(10.5),
-                error: None,
+                status: Arc::new(StepStatus {
+                    name: "a".into(),
+                    state: StepState::Succeeded,
+                    attempt: Some(1),
+                    started_at: Some(10.0),
+                    ended_at: Some(10.5),
+                    error: None,
+                    outputs: vec!["v".into()],
+                    items: None,
+                }),
                 outputs: Some(Arc::new(outputs)),
                 secret: false,
-                definition: "d".into(),
                 reused_from: None,
-                items: None,
             }],
         }
     }

@@ -64,8 +64,17 @@ impl Fnv {
     }
 
     fn hex(&self) -> String {
-        format!("{:016x}", self.0)
+        hex(self.0)
     }
+}
+
+/// 16 hex digits (without `format!`, which costs more for 10,000 steps).
+fn hex(n: u64) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    (0..16)
+        .rev()
+        .map(|i| char::from(DIGITS[((n >> (i * 4)) & 0xf) as usize]))
+        .collect()
 }
 
 impl std::io::Write for Fnv {
@@ -218,9 +227,7 @@ pub fn step_hashes(config: &Config) -> Vec<String> {
             }
         }
     }
-    full.into_iter()
-        .map(|h| format!("{:016x}", h.unwrap_or(0)))
-        .collect()
+    full.into_iter().map(|h| hex(h.unwrap_or(0))).collect()
 }
 
 /// The hash of the merged configuration: its sources, `runner` and

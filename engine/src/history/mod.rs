@@ -62,7 +62,7 @@ pub use sqlite::SqliteHistory;
 pub use time::local_datetime;
 
 use crate::flows::StepOutputs;
-use crate::runner::{ItemCounts, StepState};
+use crate::runner::StepStatus;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -112,6 +112,8 @@ pub struct NewRun {
     pub config_hash: String,
     /// Every step's name, in file order.
     pub steps: Vec<String>,
+    /// Every step's definition hash ([`step_hashes`]), in file order.
+    pub definitions: Vec<String>,
     /// When it started (seconds since the epoch).
     pub started_at: f64,
     /// The run it resumes, if any.
@@ -120,35 +122,22 @@ pub struct NewRun {
     pub process: ProcessIdentity,
 }
 
-/// One finished step as recorded.
+/// One finished step as recorded: its final status as the runner had it
+/// (name, state, last try, times, error — masked — or how it was reused,
+/// `foreach` counts; shared with the runner, not copied), and its outputs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepRecord {
     /// Its place in the flow (0-based, file order).
     pub position: usize,
-    /// Its name.
-    pub name: String,
     /// How it ended (succeeded, failed or skipped).
-    pub state: StepState,
-    /// The last try (1-based), once it started.
-    pub attempt: Option<u32>,
-    /// When it started (seconds since the epoch).
-    pub started_at: Option<f64>,
-    /// When it ended.
-    pub ended_at: Option<f64>,
-    /// Why it failed or was skipped (masked), or how it was reused.
-    pub error: Option<String>,
+    pub status: Arc<StepStatus>,
     /// Its outputs with secret values masked, once it succeeded.
     pub outputs: Option<Arc<StepOutputs>>,
     /// Its outputs held secret values (they are masked here; the step runs
     /// again on resume).
     pub secret: bool,
-    /// The hash of its definition and of everything it depends on
-    /// ([`step_hashes`]).
-    pub definition: String,
     /// The run whose outputs it took instead of running, when resumed.
     pub reused_from: Option<RunId>,
-    /// For a `foreach` step, how its iterations ended.
-    pub items: Option<ItemCounts>,
 }
 
 /// How a run ended.

@@ -77,8 +77,11 @@ impl ResumePlan {
     /// loaded again).
     pub fn new(record: &RunRecord, config: &Config) -> ResumePlan {
         let hashes = super::step_hashes(config);
-        let recorded: HashMap<&str, &super::StepRecord> =
-            record.steps.iter().map(|s| (s.name.as_str(), s)).collect();
+        let recorded: HashMap<&str, &super::StepRecord> = record
+            .steps
+            .iter()
+            .map(|s| (s.status.name.as_str(), s))
+            .collect();
         let steps = config.flow();
         let graph = config.graph();
         // `stands[i]`: the recorded outputs of step i still hold. Computed
@@ -93,10 +96,13 @@ impl ResumePlan {
                     Some(RerunReason::NotFinished)
                 }
                 None => Some(RerunReason::New),
-                Some(step) if step.state != StepState::Succeeded => {
-                    Some(RerunReason::Ended(step.state))
+                Some(step) if step.status.state != StepState::Succeeded => {
+                    Some(RerunReason::Ended(step.status.state))
                 }
-                Some(step) if step.definition != hashes[i] || step.outputs.is_none() => {
+                Some(step)
+                    if record.definitions.get(step.position) != Some(&hashes[i])
+                        || step.outputs.is_none() =>
+                {
                     Some(RerunReason::Changed)
                 }
                 Some(_) => graph.deps[i]

@@ -9,6 +9,11 @@
 //!   so a killed process loses nothing it committed, and the database stays
 //!   consistent through a power cut (which may lose the last commits before
 //!   it). One fsync per commit (`FULL`) would cost a whole short run's time.
+//! - Closing leaves the WAL as it is (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`):
+//!   folding it into the database at the end of every run costs two fsyncs
+//!   and a copy; SQLite folds it when it passes 1,000 pages, and `prune`
+//!   empties it. `history.db-wal` and `history.db-shm` belong with
+//!   `history.db` (copy the three together).
 //! - Opening never rewrites an existing file: one that is not an SQLite
 //!   database, is corrupt, or belongs to another program is refused with
 //!   [`HistoryError::Unusable`] and left byte for byte as it was. A new
@@ -20,7 +25,9 @@ use super::{
     HistoryError, HistoryStore, NewRun, ProcessIdentity, Prune, RunEnd, RunId, RunQuery, RunRecord,
     RunSummary, StepRecord,
 };
-use crate::runner::StepState;
+use crate::flows::StepOutputs;
+use crate::runner::{StepState, StepStatus};
+use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -37,8 +44,9 @@ pub struct SqliteHistory {
 }
 
 /// The columns of a run summary, in [`summary`]'s order.
-const SUMMARY_COLUMNS: &str = "id, run_id, started_at, ended_at, outcome, succeeded, failed, \
-     skipped, total_steps, files, config_hash, resumed_from";
+const SUMMARY_COLUMNS: &str = "runs.id, runs.run_id, runs.started_at, runs.ended_at, \
+     runs.outcome, runs.succeeded, runs.failed, runs.skipped, runs.total_steps, runs.files, \
+     runs.config_hash, runs.resumed_from";
 
 impl SqliteHistory {
     /// Opens (creating it when missing) the history at `path`, brings its
@@ -94,6 +102,11 @@ impl SqliteHistory {
             );
         }
         conn.execute_batch("PRAGMA synchronous = NORMAL")
+            .map_err(|e| unusable(&e))?;
+        // Closing does not fold the WAL into the database (two fsyncs and a
+        // copy at the end of every run); SQLite does it in whichever
+        // commit finds the WAL past 1,000 pages, and `prune` does it too.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
             .map_err(|e| unusable(&e))?;
         sqlite_schema::migrate(&mut conn).map_err(|e| match e {
             SchemaError::Sqlite(e) => unusable(&e),
@@ -223,26 +236,32 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<RunSummary> {
     })
 }
 
-/// A recorded step from a row of the `steps` table.
-fn step(row: &Row<'_>) -> rusqlite::Result<StepRecord> {
-    let state: String = row.get(2)?;
-    let outputs: Option<String> = row.get(7)?;
-    let items: Option<String> = row.get(11)?;
+/// A recorded step from a row of the `steps` table, called `name` (names
+/// are in `plans`).
+fn step(row: &Row<'_>, name: String) -> rusqlite::Result<StepRecord> {
+    let state: String = row.get(1)?;
+    let outputs: Option<String> = row.get(6)?;
+    let items: Option<String> = row.get(9)?;
+    let outputs: Option<StepOutputs> = outputs.and_then(|text| serde_json::from_str(&text).ok());
+    let status = StepStatus {
+        name,
+        state: StepState::from_name(&state).unwrap_or(StepState::Pending),
+        started_at: row.get(3)?,
+        ended_at: row.get(4)?,
+        error: row.get(5)?,
+        outputs: outputs
+            .as_ref()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default(),
+        attempt: row.get(2)?,
+        items: items.and_then(|text| serde_json::from_str(&text).ok()),
+    };
     Ok(StepRecord {
         position: row.get::<_, i64>(0)?.max(0) as usize,
-        name: row.get(1)?,
-        state: StepState::from_name(&state).unwrap_or(StepState::Pending),
-        attempt: row.get(3)?,
-        started_at: row.get(4)?,
-        ended_at: row.get(5)?,
-        error: row.get(6)?,
-        outputs: outputs
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .map(Arc::new),
-        secret: row.get(8)?,
-        definition: row.get(9)?,
-        reused_from: row.get(10)?,
-        items: items.and_then(|text| serde_json::from_str(&text).ok()),
+        status: Arc::new(status),
+        outputs: outputs.map(Arc::new),
+        secret: row.get(7)?,
+        reused_from: row.get(8)?,
     })
 }
 
@@ -263,14 +282,13 @@ impl HistoryStore for SqliteHistory {
             .map_err(err)?;
         let files: Vec<String> = run.files.iter().map(|f| f.display().to_string()).collect();
         tx.execute(
-            "INSERT INTO runs (run_id, files, config_hash, steps, started_at, outcome,
+            "INSERT INTO runs (run_id, files, config_hash, started_at, outcome,
                  total_steps, resumed_from, pid, process_start, host)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?10)",
+             VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7, ?8, ?9)",
             params![
                 i64::try_from(run.run_id).unwrap_or(i64::MAX),
                 to_json(&files),
                 run.config_hash,
-                to_json(&run.steps),
                 run.started_at,
                 run.steps.len() as i64,
                 run.resumed_from,
@@ -281,6 +299,24 @@ impl HistoryStore for SqliteHistory {
         )
         .map_err(err)?;
         let id = tx.last_insert_rowid();
+        let planned: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM plans WHERE config_hash = ?1)",
+                [&run.config_hash],
+                |row| row.get(0),
+            )
+            .map_err(err)?;
+        if !planned {
+            tx.execute(
+                "INSERT INTO plans (config_hash, names, definitions) VALUES (?1, ?2, ?3)",
+                params![
+                    run.config_hash,
+                    to_json(&run.steps),
+                    to_json(&run.definitions)
+                ],
+            )
+            .map_err(err)?;
+        }
         tx.commit().map_err(err)?;
         Ok(id)
     }
@@ -292,15 +328,25 @@ impl HistoryStore for SqliteHistory {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
         let (mut succeeded, mut failed, mut skipped) = (0i64, 0i64, 0i64);
+        // One buffer for every step's outputs, serialized in turn.
+        let mut outputs = Vec::new();
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO steps (run, position, name, state, attempt, started_at,
-                         ended_at, error, outputs, secret, definition, reused_from, items)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    "INSERT OR REPLACE INTO steps (run, position, state, attempt, started_at,
+                         ended_at, error, outputs, secret, reused_from, items)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .map_err(err)?;
-            for step in steps {
+            for record in steps {
+                let step = &record.status;
+                outputs.clear();
+                let outputs_text = match record.outputs.as_deref() {
+                    Some(values) => serde_json::to_writer(&mut outputs, values)
+                        .ok()
+                        .and_then(|()| std::str::from_utf8(&outputs).ok()),
+                    None => None,
+                };
                 match step.state {
                     StepState::Succeeded => succeeded += 1,
                     StepState::Failed => failed += 1,
@@ -310,17 +356,15 @@ impl HistoryStore for SqliteHistory {
                 insert
                     .execute(params![
                         run,
-                        step.position as i64,
-                        step.name,
+                        record.position as i64,
                         step.state.as_str(),
                         step.attempt,
                         step.started_at,
                         step.ended_at,
                         step.error,
-                        step.outputs.as_deref().map(to_json),
-                        step.secret,
-                        step.definition,
-                        step.reused_from,
+                        outputs_text,
+                        record.secret,
+                        record.reused_from,
                         step.items.as_ref().map(to_json),
                     ])
                     .map_err(err)?;
@@ -383,30 +427,46 @@ impl HistoryStore for SqliteHistory {
         let conn = self.lock();
         let found = conn
             .query_row(
-                &format!("SELECT {SUMMARY_COLUMNS}, steps FROM runs WHERE id = ?1"),
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS}, names, definitions
+                     FROM runs LEFT JOIN plans ON plans.config_hash = runs.config_hash
+                     WHERE runs.id = ?1"
+                ),
                 [id],
-                |row| Ok((summary(row)?, row.get::<_, String>(12)?)),
+                |row| {
+                    let list = |i| {
+                        row.get::<_, Option<String>>(i).map(|text| {
+                            text.and_then(|t| serde_json::from_str::<Vec<String>>(&t).ok())
+                                .unwrap_or_default()
+                        })
+                    };
+                    Ok((summary(row)?, list(12)?, list(13)?))
+                },
             )
             .optional()
             .map_err(err)?;
-        let Some((summary, names)) = found else {
+        let Some((summary, names, definitions)) = found else {
             return Ok(None);
         };
         let mut stmt = conn
             .prepare_cached(
-                "SELECT position, name, state, attempt, started_at, ended_at, error, outputs,
-                     secret, definition, reused_from, items
+                "SELECT position, state, attempt, started_at, ended_at, error, outputs,
+                     secret, reused_from, items
                  FROM steps WHERE run = ?1 ORDER BY position",
             )
             .map_err(err)?;
+        let at = |list: &[String], i: usize| list.get(i).cloned().unwrap_or_default();
         let steps = stmt
-            .query_map([id], step)
+            .query_map([id], |row| {
+                step(row, at(&names, row.get::<_, i64>(0)?.max(0) as usize))
+            })
             .map_err(err)?
             .collect::<Result<_, _>>()
             .map_err(err)?;
         Ok(Some(RunRecord {
             summary,
-            step_names: serde_json::from_str(&names).unwrap_or_default(),
+            step_names: names,
+            definitions,
             steps,
         }))
     }
@@ -441,7 +501,19 @@ impl HistoryStore for SqliteHistory {
                 [&bound],
             )
             .map_err(err)?;
+        tx.execute(
+            "DELETE FROM plans WHERE config_hash NOT IN (SELECT config_hash FROM runs)",
+            [],
+        )
+        .map_err(err)?;
         tx.commit().map_err(err)?;
+        // A good moment to fold the WAL into the database and empty it.
+        if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
+            tracing::warn!(
+                "run history {}: checkpoint after pruning: {e}",
+                self.location()
+            );
+        }
         Ok(deleted)
     }
 }

@@ -17,7 +17,6 @@ const MIGRATIONS: &[&str] = &[
         run_id        INTEGER NOT NULL,
         files         TEXT NOT NULL,          -- JSON list of absolute paths
         config_hash   TEXT NOT NULL,
-        steps         TEXT NOT NULL,          -- JSON list of step names, file order
         started_at    REAL NOT NULL,
         ended_at      REAL,
         outcome       TEXT NOT NULL,          -- running, finished, halted, interrupted
@@ -31,10 +30,17 @@ const MIGRATIONS: &[&str] = &[
         host          TEXT NOT NULL
     );
     CREATE INDEX runs_by_outcome ON runs (outcome);
+    -- The steps of a configuration, once per configuration hash (runs of
+    -- the same files share them), apart from `runs`, whose row is
+    -- rewritten at every commit of steps.
+    CREATE TABLE plans (
+        config_hash  TEXT PRIMARY KEY,
+        names        TEXT NOT NULL,           -- JSON list of step names, file order
+        definitions  TEXT NOT NULL            -- JSON list of their definition hashes
+    );
     CREATE TABLE steps (
         run          INTEGER NOT NULL,
-        position     INTEGER NOT NULL,        -- file order
-        name         TEXT NOT NULL,
+        position     INTEGER NOT NULL,        -- file order: names and definitions in plans
         state        TEXT NOT NULL,           -- succeeded, failed, skipped
         attempt      INTEGER,
         started_at   REAL,
@@ -42,7 +48,6 @@ const MIGRATIONS: &[&str] = &[
         error        TEXT,
         outputs      TEXT,                    -- JSON, secret values masked
         secret       INTEGER NOT NULL DEFAULT 0,
-        definition   TEXT NOT NULL,           -- the step's definition hash
         reused_from  INTEGER,
         items        TEXT,                    -- JSON item counts of a foreach step
         PRIMARY KEY (run, position)

@@ -70,7 +70,10 @@ fn a_halted_run_is_recorded_and_resumed_without_running_what_succeeded() {
         record.step("count").unwrap().outputs.as_deref().unwrap()["n"],
         json!(7)
     );
-    assert_eq!(record.step("after").unwrap().state, StepState::Skipped);
+    assert_eq!(
+        record.step("after").unwrap().status.state,
+        StepState::Skipped
+    );
 
     std::fs::write(dir.path().join("fixed"), "").unwrap();
     let (runner, plan) = resume(store.clone(), first.id, crate::Loader::new()).unwrap();
@@ -180,6 +183,7 @@ fn prune_keeps_the_newest_runs_and_never_a_running_one() {
         files: vec!["/f.yaml".into()],
         config_hash: "h".into(),
         steps: vec!["a".into()],
+        definitions: vec!["d".into()],
         started_at,
         resumed_from: None,
         process: ProcessIdentity::current(),
@@ -239,6 +243,7 @@ fn a_run_whose_process_is_gone_is_interrupted_at_the_next_open() {
             files: vec![],
             config_hash: "h".into(),
             steps: vec!["a".into(), "b".into()],
+            definitions: vec!["d".into(), "e".into()],
             started_at: 5.0,
             resumed_from: None,
             process,
@@ -246,17 +251,19 @@ fn a_run_whose_process_is_gone_is_interrupted_at_the_next_open() {
         .unwrap();
     let step = StepRecord {
         position: 0,
-        name: "a".into(),
-        state: StepState::Succeeded,
-        attempt: Some(1),
-        started_at: Some(6.0),
-        ended_at: Some(7.0),
-        error: None,
+        status: Arc::new(crate::runner::StepStatus {
+            name: "a".into(),
+            state: StepState::Succeeded,
+            attempt: Some(1),
+            started_at: Some(6.0),
+            ended_at: Some(7.0),
+            error: None,
+            outputs: Vec::new(),
+            items: None,
+        }),
         outputs: Some(Arc::new(serde_json::Map::new())),
         secret: false,
-        definition: "d".into(),
         reused_from: None,
-        items: None,
     };
     store.record_steps(id, &[step]).unwrap();
     drop(store);

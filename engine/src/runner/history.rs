@@ -13,7 +13,8 @@ use std::sync::Arc;
 impl LocalRunner {
     /// Records this runner's run into `store` (SPEC R31): the run when it
     /// starts, its steps as they finish, its end. Without a store nothing is
-    /// recorded. Call before [`LocalRunner::run`].
+    /// recorded. Call before [`LocalRunner::run`]. A store that fails while
+    /// the run goes on is logged as a warning; the run itself goes on.
     pub fn record_into(&mut self, store: Arc<dyn HistoryStore>) {
         self.recording_mut().store = Some(store);
     }

@@ -5,10 +5,6 @@
 //! served ([`LocalRunner::history`](crate::LocalRunner::history)), on a
 //! blocking thread; a relay forwards them.
 
-// A ready warp response is the error of these helpers: it is what the route
-// answers, built once, not an error to be boxed and inspected.
-#![allow(clippy::result_large_err)]
-
 use super::reply::{json_error, json_ok};
 use super::routes::ApiState;
 use super::source::ApiSource;
@@ -19,29 +15,33 @@ use std::sync::Arc;
 use warp::http::StatusCode;
 use warp::reply::Response;
 
-/// The served runner's history store, or the answer that says there is none.
-fn store(state: &ApiState) -> Result<Arc<dyn HistoryStore>, Response> {
+/// An error answer: its status and message.
+type Refusal = (StatusCode, String);
+
+/// The served runner's history store, or why there is none.
+fn store(state: &ApiState) -> Result<Arc<dyn HistoryStore>, Refusal> {
     let ApiSource::Local(slot) = &state.source else {
-        return Err(json_error(StatusCode::NOT_FOUND, "not a local runner"));
+        return Err((StatusCode::NOT_FOUND, "not a local runner".into()));
     };
     slot.get()
         .and_then(|runner| runner.history().cloned())
         .ok_or_else(|| {
-            json_error(
+            (
                 StatusCode::NOT_FOUND,
                 "this server keeps no run history (the run was started with --no-history or \
-                 FLOWTOY_HISTORY=0, or its program gave the runner no history store)",
+                 FLOWTOY_HISTORY=0, or its program gave the runner no history store)"
+                    .into(),
             )
         })
 }
 
 /// Runs `read` on a blocking thread and answers with its result as JSON.
 async fn blocking<T: serde::Serialize + Send + 'static>(
-    read: impl FnOnce() -> Result<T, Response> + Send + 'static,
+    read: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
 ) -> Response {
     match tokio::task::spawn_blocking(read).await {
         Ok(Ok(value)) => json_ok(&value),
-        Ok(Err(response)) => response,
+        Ok(Err((code, message))) => json_error(code, &message),
         Err(e) => json_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             &format!("reading the run history stopped: {e}"),
@@ -49,8 +49,8 @@ async fn blocking<T: serde::Serialize + Send + 'static>(
     }
 }
 
-fn failed(e: crate::history::HistoryError) -> Response {
-    json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())
+fn failed(e: crate::history::HistoryError) -> Refusal {
+    (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
 }
 
 /// `%XX` for every byte but letters, digits and `-._~`.
@@ -81,7 +81,7 @@ pub async fn runs(state: ApiState, params: HashMap<String, String>) -> Response 
     }
     let store = match store(&state) {
         Ok(store) => store,
-        Err(response) => return response,
+        Err((code, message)) => return json_error(code, &message),
     };
     let limit = match params.get("limit").map(|n| n.parse::<usize>()) {
         None => None,
@@ -115,16 +115,16 @@ pub async fn run(id: String, state: ApiState) -> Response {
     }
     let store = match store(&state) {
         Ok(store) => store,
-        Err(response) => return response,
+        Err((code, message)) => return json_error(code, &message),
     };
     let Ok(number) = id.parse::<i64>() else {
         return json_error(StatusCode::BAD_REQUEST, "a run is named by its number");
     };
     blocking(move || match store.run(number) {
         Ok(Some(record)) => Ok(record.document()),
-        Ok(None) => Err(json_error(
+        Ok(None) => Err((
             StatusCode::NOT_FOUND,
-            &format!("there is no run {number} in the history"),
+            format!("there is no run {number} in the history"),
         )),
         Err(e) => Err(failed(e)),
     })
