@@ -561,7 +561,10 @@ pub fn schedule(shared: Arc<Shared>, max_workers: usize) -> RunOutcome {
         );
     }
     let queue = pool.lock();
-    let why = if queue.cancelled {
+    // A call can see the cancellation and end its step before the callback
+    // above marks the queue: the handle decides.
+    let cancelled = queue.cancelled || shared.cancel.is_cancelled();
+    let why = if cancelled {
         "the run was cancelled"
     } else {
         "the run halted after a failure"
@@ -583,7 +586,7 @@ pub fn schedule(shared: Arc<Shared>, max_workers: usize) -> RunOutcome {
             _ => {}
         }
     }
-    let outcome = if queue.cancelled {
+    let outcome = if cancelled {
         RunOutcome::Cancelled
     } else if queue.halted {
         RunOutcome::Halted
