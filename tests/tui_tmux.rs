@@ -200,6 +200,15 @@ fn quickstart_runs_to_the_end_and_waits_for_q() {
         after.contains("flowtoy: 4 succeeded, 0 failed, 0 skipped"),
         "{after}"
     );
+    // The TUI records its run in the history, like `run` (SPEC R31).
+    let listed = Command::new(flowtoy_bin())
+        .args(["history", "--json"])
+        .env("FLOWTOY_STATE_DIR", pane.path(".flowtoy-state"))
+        .output()
+        .expect("run flowtoy history");
+    let runs: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("history JSON");
+    assert_eq!(runs[0]["outcome"], "finished", "{runs}");
+    assert_eq!(runs[0]["succeeded"], 4, "{runs}");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! Nothing collects a document's events before building: only the values
 //! built so far are held, and each item of the top-level `flow` list is
 //! handed over ([`FlowItems`]) as soon as it is complete, so a step can be
-//! read from it and its value dropped. Texts over 1 MiB are parsed on a
+//! read from it and its value dropped. Texts over 256 KiB are parsed on a
 //! thread of their own while this one builds.
 //!
 //! - `events.rs`: the parser's events and its syntax errors, worded with
@@ -53,9 +53,9 @@ impl Invalid {
 /// file is still being parsed; the value keeps a null in their place.
 pub type FlowItems<'h> = &'h mut dyn FnMut(usize, &Value, usize);
 
-/// Texts at least this long are parsed on a thread of their own while this
+/// Texts at least this long (256 KiB) are parsed on a thread of their own while this
 /// one builds values: parsing and building take about the same time.
-const PARALLEL_FROM: usize = 1 << 20;
+const PARALLEL_FROM: usize = 1 << 18;
 
 /// Events are handed between the threads this many at a time.
 const BATCH: usize = 4096;

@@ -99,6 +99,18 @@ fn first_finding(text: &str, limit: usize) -> Option<(Finding, usize)> {
                 _ => block_indent = None,
             }
         }
+        // Most bytes change nothing: skip to the next one that may.
+        let boring = match quote {
+            None => &PLAIN_BORING,
+            Some(_) => &QUOTED_BORING,
+        };
+        if boring[usize::from(b)] {
+            let run = bytes[i..].iter().position(|c| !boring[usize::from(*c)]);
+            let run = run.unwrap_or(bytes.len() - i);
+            i += run;
+            prev = bytes[i - 1];
+            continue;
+        }
         match quote {
             Some(q) if b == q => quote = None,
             Some(b'"') if b == b'\\' => i += 1,
@@ -146,6 +158,25 @@ fn first_finding(text: &str, limit: usize) -> Option<(Finding, usize)> {
         i += 1;
     }
     None
+}
+
+/// Bytes that change nothing in [`first_finding`] outside quotes: not a
+/// line break, `#`, a quote, a bracket, `|` or `>`. (Whitespace is boring
+/// too: it only matters as the byte before an interesting one.)
+const PLAIN_BORING: [bool; 256] = boring_except(b"\n#\"'[]{}|>");
+
+/// Bytes that change nothing inside quotes: not a line break, a quote or `\\`.
+const QUOTED_BORING: [bool; 256] = boring_except(b"\n\"'\\");
+
+/// Every byte but those in `interesting`.
+const fn boring_except(interesting: &[u8]) -> [bool; 256] {
+    let mut table = [true; 256];
+    let mut i = 0;
+    while i < interesting.len() {
+        table[interesting[i] as usize] = false;
+        i += 1;
+    }
+    table
 }
 
 /// True after a byte that may precede the start of a YAML token.

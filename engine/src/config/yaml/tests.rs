@@ -366,7 +366,7 @@ fn large_texts_parse_on_a_thread_of_their_own_with_the_same_result() {
     let (sequential, _) = build(events(&text), None).unwrap();
     assert_eq!(threaded, sequential);
     let items = threaded["flow"].as_array().map_or(0, Vec::len);
-    assert!(items > 10_000);
+    assert!(items > 5_000, "{items} items");
     assert_eq!(lines.steps.len(), items);
     // A syntax error at the very end, and a second document, are still seen.
     let e = invalid(&format!("{text}  - [unclosed\n"));
