@@ -137,17 +137,36 @@ impl Serving {
         self.stderr.lock().unwrap().clone()
     }
 
-    /// Sends SIGINT and waits: the exit code, stdout and stderr.
+    /// Sends SIGINT and waits (at most [`PATIENCE`], then the test fails
+    /// rather than hangs): the exit code, stdout and stderr.
     pub fn interrupt(mut self) -> (i32, String, String) {
         // SAFETY: signalling our own child by its pid.
         unsafe {
             libc::kill(self.child.id() as libc::pid_t, libc::SIGINT);
         }
-        let mut stdout = String::new();
-        if let Some(mut out) = self.stdout.take() {
-            let _ = out.read_to_string(&mut stdout);
-        }
-        let code = self.child.wait().expect("wait").code().unwrap_or(-1);
+        let stdout = self.stdout.take().map(|mut out| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = out.read_to_string(&mut text);
+                text
+            })
+        });
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "flowtoy did not stop on SIGINT; stderr:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        };
+        let code = status.code().unwrap_or(-1);
+        let stdout = stdout
+            .map(|reader| reader.join().expect("stdout reader"))
+            .unwrap_or_default();
         // Let the reader thread take the last lines.
         std::thread::sleep(Duration::from_millis(50));
         (code, stdout, self.stderr())
