@@ -7,6 +7,7 @@ mod error;
 mod logging;
 mod print;
 mod progress;
+mod signals;
 
 use clap::Parser;
 

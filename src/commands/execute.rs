@@ -6,6 +6,7 @@ use super::load;
 use crate::cli::{PluginArgs, RecordArgs};
 use crate::error::CliError;
 use crate::progress;
+use crate::signals::{self, Stop};
 use flowtoy::runner::{CancelHandle, RunStatus};
 use flowtoy::LocalRunner;
 use std::path::PathBuf;
@@ -37,11 +38,14 @@ pub struct Finished {
     pub status: RunStatus,
     /// SIGTERM (rather than SIGINT) cancelled it.
     pub terminated: bool,
+    /// How many signals had arrived before the run ([`signals::received`]):
+    /// one more ended the run, or asks a server kept up after it to stop.
+    pub signals_before: u64,
 }
 
 /// Runs `runner` to its end with progress on stderr; SIGINT and SIGTERM
-/// cancel it. The signal watcher is gone when this returns, so a server that
-/// keeps serving afterwards handles Ctrl-C itself.
+/// cancel it. Signals are counted for the whole process (`signals.rs`), so a
+/// server kept up afterwards sees one that arrives as the run ends.
 pub fn run_with_progress(runner: &Arc<LocalRunner>) -> Result<Finished, CliError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -49,8 +53,13 @@ pub fn run_with_progress(runner: &Arc<LocalRunner>) -> Result<Finished, CliError
         .build()
         .map_err(|e| CliError::Internal(format!("cannot start the async runtime: {e}")))?;
     let terminated = Arc::new(AtomicBool::new(false));
+    let signals_before = signals::received().map(|r| r.count);
     let status = rt.block_on(async {
-        watch_signals(runner.cancel_handle(), Arc::clone(&terminated));
+        watch_signals(
+            signals_before,
+            runner.cancel_handle(),
+            Arc::clone(&terminated),
+        );
         let progress = progress::spawn(runner);
         let status = runner.run_async().await;
         progress.finish().await;
@@ -61,23 +70,20 @@ pub fn run_with_progress(runner: &Arc<LocalRunner>) -> Result<Finished, CliError
     Ok(Finished {
         status,
         terminated: terminated.load(Ordering::SeqCst),
+        signals_before: signals_before.unwrap_or(0),
     })
 }
 
-/// Cancels the run on SIGINT or SIGTERM, remembering which.
-fn watch_signals(cancel: CancelHandle, terminated: Arc<AtomicBool>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
+/// Cancels the run on the first SIGINT or SIGTERM after `since` signals,
+/// remembering which.
+fn watch_signals(since: Option<u64>, cancel: CancelHandle, terminated: Arc<AtomicBool>) {
+    let Some(since) = since else {
         tracing::warn!("cannot listen for signals; Ctrl-C will stop flowtoy abruptly");
         return;
     };
     tokio::spawn(async move {
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => terminated.store(true, Ordering::SeqCst),
+        if signals::after(since).await == Stop::Terminate {
+            terminated.store(true, Ordering::SeqCst);
         }
         eprintln!("flowtoy: interrupted, stopping running steps");
         cancel.cancel();

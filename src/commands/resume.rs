@@ -39,7 +39,9 @@ pub fn run(args: ResumeArgs) -> CliResult {
     }
     tell(&plan, &record.summary.files);
     let runner = Arc::new(runner);
-    let Finished { status, terminated } = execute::run_with_progress(&runner)?;
+    let Finished {
+        status, terminated, ..
+    } = execute::run_with_progress(&runner)?;
     let outputs = print::outputs(&runner, args.show_secrets);
     if let Some(path) = &args.output_file {
         print::write_json_file(path, &outputs).map_err(|e| {

@@ -18,7 +18,11 @@ pub fn run(args: RunArgs) -> CliResult {
         Some(port) => Some(super::serve::start(&runner, &args.status_host, port)?),
         None => None,
     };
-    let Finished { status, terminated } = execute::run_with_progress(&runner)?;
+    let Finished {
+        status,
+        terminated,
+        signals_before,
+    } = execute::run_with_progress(&runner)?;
     let outputs = print::outputs(&runner, args.show_secrets);
     if let Some(path) = &args.output_file {
         print::write_json_file(path, &outputs).map_err(|e| {
@@ -34,7 +38,7 @@ pub fn run(args: RunArgs) -> CliResult {
     }
     print::summary(&status);
     if let Some(server) = server {
-        super::serve::keep_serving(server, status.outcome);
+        super::serve::keep_serving(server, status.outcome, signals_before);
     }
     Ok(error::for_outcome(status.outcome, terminated))
 }

@@ -5,7 +5,7 @@
 use super::execute::{self, Finished};
 use crate::cli::{PluginArgs, RecordArgs, ServeArgs};
 use crate::error::{self, CliError, CliResult};
-use crate::{logging, print};
+use crate::{logging, print, signals};
 use flowtoy::runner::RunOutcome;
 use flowtoy::runner_api::{self, ApiServer};
 use flowtoy::LocalRunner;
@@ -47,8 +47,9 @@ pub fn start(runner: &Arc<LocalRunner>, host: &str, port: u16) -> Result<ApiServ
 }
 
 /// After a run: unless it was interrupted, keep `server` up until SIGINT
-/// or SIGTERM, then stop it.
-pub fn keep_serving(server: ApiServer, outcome: Option<RunOutcome>) {
+/// or SIGTERM (one after the `signals_before` counted when the run
+/// started), then stop it.
+pub fn keep_serving(server: ApiServer, outcome: Option<RunOutcome>, signals_before: u64) {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     if outcome != Some(RunOutcome::Cancelled) {
@@ -56,37 +57,18 @@ pub fn keep_serving(server: ApiServer, outcome: Option<RunOutcome>) {
             "flowtoy: the run has ended; still serving at {} until Ctrl-C",
             server.url()
         );
-        wait_for_stop();
+        wait_for_stop(signals_before);
     }
     server.shutdown();
 }
 
-/// Blocks until SIGINT or SIGTERM.
-pub fn wait_for_stop() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot wait for Ctrl-C: {e}");
-            return;
-        }
-    };
-    rt.block_on(async {
-        let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            eprintln!("error: cannot listen for Ctrl-C; stopping now");
-            return;
-        };
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-        }
-    });
+/// Blocks until SIGINT or SIGTERM arrives after `since` signals
+/// ([`signals::received`]); at once if one already has.
+pub fn wait_for_stop(since: u64) {
+    if !signals::wait_after(since) {
+        eprintln!("error: cannot listen for Ctrl-C; stopping now");
+        return;
+    }
     eprintln!("flowtoy: stopping the status API");
 }
 
@@ -103,8 +85,12 @@ pub fn serve_flow(
 ) -> CliResult {
     let runner = Arc::new(execute::runner(configs, plugins, max_workers, history)?);
     let server = start(&runner, host, port)?;
-    let Finished { status, terminated } = execute::run_with_progress(&runner)?;
+    let Finished {
+        status,
+        terminated,
+        signals_before,
+    } = execute::run_with_progress(&runner)?;
     print::summary(&status);
-    keep_serving(server, status.outcome);
+    keep_serving(server, status.outcome, signals_before);
     Ok(error::for_outcome(status.outcome, terminated))
 }

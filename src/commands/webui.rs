@@ -4,7 +4,7 @@
 use super::serve;
 use crate::cli::WebuiArgs;
 use crate::error::{CliError, CliResult, OK};
-use crate::logging;
+use crate::{logging, signals};
 use flowtoy::runner_api::{self, ApiSource, RelayClient, StatusUrl};
 
 /// Runs `flowtoy webui`.
@@ -34,6 +34,7 @@ pub fn run(args: WebuiArgs) -> CliResult {
 fn relay(url: &str, host: &str, port: u16) -> CliResult {
     let target = StatusUrl::parse(url).map_err(CliError::Usage)?;
     let client = RelayClient::new(target.clone()).map_err(CliError::Internal)?;
+    let signals_before = signals::received().map_or(0, |r| r.count);
     let server = runner_api::serve_api_in_thread(
         ApiSource::Relay(client),
         host,
@@ -47,7 +48,7 @@ fn relay(url: &str, host: &str, port: u16) -> CliResult {
         server.url(),
         target.base()
     );
-    serve::wait_for_stop();
+    serve::wait_for_stop(signals_before);
     server.shutdown();
     Ok(OK)
 }
