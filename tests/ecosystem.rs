@@ -694,3 +694,34 @@ fn the_advisory_scanner_fails_on_an_affected_version() {
     assert_eq!(code, 1, "{package} 0.0.0 is flagged:\n{text}");
     assert!(text.contains(&format!("{package} 0.0.0")), "{text}");
 }
+
+// ---- JMESPath results keep the key order ------------------------------------
+
+#[test]
+fn jmespath_results_keep_the_key_order_of_the_data_and_the_expression() {
+    let out = Test::new()
+        .file(
+            "f.yaml",
+            r#"
+flow:
+  - name: s
+    source: {type: process, configuration: {command: [echo, '{"item": {"z": 1, "a": 2, "m": 3}, "b": "B", "a": "A"}']}}
+    output:
+      - {name: picked, type: jmespath, value: item}
+      - {name: hash, type: jmespath, value: '{b: b, a: a}'}
+      - {name: listed, type: jmespath, value: '[item]'}
+"#,
+        )
+        .args(["run", "-j", "f.yaml"])
+        .run();
+    out.success();
+    // The raw text: key order is lost as soon as the JSON is read into a map.
+    let compact: String = out.stdout().split_whitespace().collect();
+    for expected in [
+        r#""picked":{"z":1,"a":2,"m":3}"#,
+        r#""hash":{"b":"B","a":"A"}"#,
+        r#""listed":[{"z":1,"a":2,"m":3}]"#,
+    ] {
+        assert!(compact.contains(expected), "{expected} in {compact}");
+    }
+}

@@ -2,14 +2,13 @@
 //! API (`webui --status-url`, SPEC R18, R20). An unreachable runner is a
 //! `502 {"error": ...}`, never a crash.
 
-use super::reply::{json_error, json_response};
+use super::reply::{json_error, json_response, SyncStream};
 use super::StatusUrl;
 use crate::runner::StatusReply;
 use futures_util::StreamExt;
 use std::time::Duration;
 use warp::http::StatusCode;
-use warp::hyper::Body;
-use warp::reply::Response;
+use warp::reply::{Reply, Response};
 
 /// How long connecting to the remote runner may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -137,8 +136,8 @@ impl RelayClient {
             }
             Err(e) => return self.unreachable("events", &e),
         };
-        let stream = response.bytes_stream().take_until(Box::pin(stop));
-        let mut reply = Response::new(Body::wrap_stream(stream));
+        let stream = SyncStream::new(response.bytes_stream().take_until(Box::pin(stop)));
+        let mut reply = warp::reply::stream(stream).into_response();
         let headers = reply.headers_mut();
         headers.insert(
             "content-type",

@@ -158,21 +158,27 @@ pub fn serve_api_in_thread(
                 let shutdown = async move {
                     let _ = stopping.wait_for(|s| *s).await;
                 };
-                match warp::serve(filter).try_bind_with_graceful_shutdown(addr, shutdown) {
-                    Ok((bound, server)) => {
-                        let _ = bound_tx.send(Ok(bound));
-                        server.await;
-                    }
+                let listener = match tokio::net::TcpListener::bind(addr).await {
+                    Ok(listener) => listener,
                     Err(e) => {
-                        let mut reason = e.to_string();
-                        let mut source = std::error::Error::source(&e);
-                        while let Some(s) = source {
-                            reason = format!("{reason}: {s}");
-                            source = s.source();
-                        }
+                        let reason = e.to_string();
                         let _ = bound_tx.send(Err(ApiError::Bind { addr, reason }));
+                        return;
                     }
-                }
+                };
+                let bound = match listener.local_addr() {
+                    Ok(bound) => bound,
+                    Err(e) => {
+                        let _ = bound_tx.send(Err(ApiError::Start(e.to_string())));
+                        return;
+                    }
+                };
+                let _ = bound_tx.send(Ok(bound));
+                warp::serve(filter)
+                    .incoming(listener)
+                    .graceful(shutdown)
+                    .run()
+                    .await;
             });
         })
         .map_err(|e| ApiError::Start(e.to_string()))?;
