@@ -23,6 +23,7 @@ Environment:
   NO_COLOR             any non-empty value: no colour in log lines (unless --color always)
   FLOWTOY_PLUGIN_PATH  plugin directories, `:`-separated, after --plugin-dir
   RUNNER_STATUS_URL    the runner `flowtoy tui` watches when no CONFIG is given
+  FLOWTOY_STATUS_TOKEN the status API token (--status-token): required when serving, sent to --status-url
 
 Exit status:
   0    the run finished (failures covered by skip/continue), or the command did its work
@@ -85,6 +86,22 @@ pub struct PluginArgs {
     /// Load plugin directories and libraries that other users can write to (refused by default), with a warning.
     #[arg(long)]
     pub allow_insecure_plugins: bool,
+}
+
+/// Who may read the status API (`--status-token`, `--no-auth`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct AuthArgs {
+    /// Require `Authorization: Bearer TOKEN` on every status API route but /healthz (open the web UI as /?token=TOKEN); with --status-url, also sent to that runner.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "FLOWTOY_STATUS_TOKEN",
+        hide_env_values = true
+    )]
+    pub status_token: Option<String>,
+    /// Serve a non-loopback address without a token (refused otherwise), with a warning.
+    #[arg(long)]
+    pub no_auth: bool,
 }
 
 /// The commands.
@@ -172,6 +189,9 @@ pub struct RunArgs {
     /// Address for the status API.
     #[arg(long, value_name = "H", default_value = "127.0.0.1")]
     pub status_host: String,
+    /// Who may read the status API.
+    #[command(flatten)]
+    pub auth: AuthArgs,
     /// Print secret values in outputs (stdout and -o only).
     #[arg(long)]
     pub show_secrets: bool,
@@ -195,6 +215,9 @@ pub struct ServeArgs {
     /// Port to bind (0 picks a free one).
     #[arg(long, default_value_t = 8000)]
     pub port: u16,
+    /// Who may read the status API.
+    #[command(flatten)]
+    pub auth: AuthArgs,
     /// Most steps running at once.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_workers: Option<u64>,
@@ -221,6 +244,9 @@ pub struct WebuiArgs {
     /// Port to bind (0 picks a free one).
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
+    /// Who may read the status API.
+    #[command(flatten)]
+    pub auth: AuthArgs,
     /// Most steps running at once.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_workers: Option<u64>,
@@ -241,6 +267,14 @@ pub struct TuiArgs {
     /// Monitor a remote runner (fallback: RUNNER_STATUS_URL).
     #[arg(long, value_name = "URL", env = "RUNNER_STATUS_URL")]
     pub status_url: Option<String>,
+    /// The status API token: sent to --status-url, and required by the status API this process serves in all-in-one mode.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "FLOWTOY_STATUS_TOKEN",
+        hide_env_values = true
+    )]
+    pub status_token: Option<String>,
     /// Most steps running at once.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_workers: Option<u64>,

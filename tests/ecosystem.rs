@@ -560,3 +560,168 @@ fn the_package_ships_what_a_user_needs_and_no_tests() {
         );
     }
 }
+
+// ---- advisories -------------------------------------------------------------
+
+/// The RustSec snapshot and its scanner: `shared/` beside the repository
+/// (as in CI's clone), or `FLOWTOY_SHARED_DIR`. `None` (after saying why)
+/// when they are missing in a developer's run; a failure with `CI=true`.
+fn advisory_scanner(test: &str) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    let shared = std::env::var_os("FLOWTOY_SHARED_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let scanner = shared.join("tools/rustsec-scan.py");
+    let db = shared.join("advisory-db");
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let why = if !python {
+        "python3 is not installed".to_string()
+    } else if !scanner.is_file() || !db.join("crates").is_dir() {
+        format!(
+            "no advisory scanner at {} with a database at {} (set FLOWTOY_SHARED_DIR)",
+            scanner.display(),
+            db.display()
+        )
+    } else {
+        return Some((scanner, db));
+    };
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test} needs it in CI: {why}"
+    );
+    eprintln!("skipped {test}: {why}");
+    None
+}
+
+/// Runs the scanner over `locks`: (exit code, stdout + stderr).
+fn scan(
+    scanner: &std::path::Path,
+    db: &std::path::Path,
+    locks: &[&std::path::Path],
+) -> (i32, String) {
+    let out = std::process::Command::new("python3")
+        .arg(scanner)
+        .arg(db)
+        .args(locks)
+        .output()
+        .expect("run the advisory scanner");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn the_lock_files_carry_no_vulnerable_or_unsound_crate() {
+    let Some((scanner, db)) =
+        advisory_scanner("the_lock_files_carry_no_vulnerable_or_unsound_crate")
+    else {
+        return;
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (lock, fuzz_lock) = (root.join("Cargo.lock"), root.join("fuzz/Cargo.lock"));
+    let (code, text) = scan(&scanner, &db, &[&lock, &fuzz_lock]);
+    assert!(
+        text.contains("fuzz/Cargo.lock"),
+        "both lock files are scanned:\n{text}"
+    );
+    assert_eq!(
+        code, 0,
+        "a vulnerability or unsound advisory matches:\n{text}"
+    );
+}
+
+/// The check above can fail: a lock file holding a version that an
+/// advisory of the snapshot matches (found in the snapshot itself, so the
+/// test holds for newer snapshots) makes the scanner exit 1.
+#[test]
+fn the_advisory_scanner_fails_on_an_affected_version() {
+    let Some((scanner, db)) = advisory_scanner("the_advisory_scanner_fails_on_an_affected_version")
+    else {
+        return;
+    };
+    // An advisory that is neither informational nor withdrawn and fixed
+    // only by `>= X` releases: version 0.0.0 is affected.
+    let mut dirs: Vec<_> = std::fs::read_dir(db.join("crates"))
+        .expect("read the advisory database")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    dirs.sort();
+    let package = dirs
+        .iter()
+        .flat_map(|dir| {
+            let mut files: Vec<_> = std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            files.sort();
+            files
+        })
+        .find_map(|file| {
+            let text = std::fs::read_to_string(&file).ok()?;
+            let front = text.split("```").nth(1)?;
+            let plain = !["informational", "withdrawn", "unaffected"]
+                .iter()
+                .any(|key| front.lines().any(|l| l.trim_start().starts_with(key)));
+            let patched = front.lines().find(|l| l.starts_with("patched"))?;
+            let only_ge = patched.matches('"').count() >= 2
+                && patched
+                    .split('"')
+                    .skip(1)
+                    .step_by(2)
+                    .all(|req| req.starts_with(">=") && !req.contains(','));
+            let name = front.lines().find_map(|l| l.strip_prefix("package = "))?;
+            (plain && only_ge).then(|| name.trim_matches('"').to_string())
+        })
+        .expect("the snapshot holds an advisory fixed by a `>=` release");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lock = dir.path().join("Cargo.lock");
+    std::fs::write(
+        &lock,
+        format!(
+            "version = 4\n\n[[package]]\nname = \"{package}\"\nversion = \"0.0.0\"\n\
+             source = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
+        ),
+    )
+    .expect("write the lock file");
+    let (code, text) = scan(&scanner, &db, &[&lock]);
+    assert_eq!(code, 1, "{package} 0.0.0 is flagged:\n{text}");
+    assert!(text.contains(&format!("{package} 0.0.0")), "{text}");
+}
+
+// ---- JMESPath results keep the key order ------------------------------------
+
+#[test]
+fn jmespath_results_keep_the_key_order_of_the_data_and_the_expression() {
+    let out = Test::new()
+        .file(
+            "f.yaml",
+            r#"
+flow:
+  - name: s
+    source: {type: process, configuration: {command: [echo, '{"item": {"z": 1, "a": 2, "m": 3}, "b": "B", "a": "A"}']}}
+    output:
+      - {name: picked, type: jmespath, value: item}
+      - {name: hash, type: jmespath, value: '{b: b, a: a}'}
+      - {name: listed, type: jmespath, value: '[item]'}
+"#,
+        )
+        .args(["run", "-j", "f.yaml"])
+        .run();
+    out.success();
+    // The raw text: key order is lost as soon as the JSON is read into a map.
+    let compact: String = out.stdout().split_whitespace().collect();
+    for expected in [
+        r#""picked":{"z":1,"a":2,"m":3}"#,
+        r#""hash":{"b":"B","a":"A"}"#,
+        r#""listed":[{"z":1,"a":2,"m":3}]"#,
+    ] {
+        assert!(compact.contains(expected), "{expected} in {compact}");
+    }
+}

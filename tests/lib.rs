@@ -27,6 +27,7 @@ mod run_scheduler;
 mod run_templates;
 mod secrets;
 mod status_api;
+mod status_api_auth;
 mod status_api_embed;
 mod status_api_load;
 mod status_api_relay;

@@ -11,7 +11,7 @@
 use crate::status_api_support;
 
 use serde_json::{json, Value};
-use status_api_support::{closed_port, wait_for, write, Serving};
+use status_api_support::{closed_port, get_json_with, wait_for, write, Serving};
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -151,6 +151,15 @@ impl Browser {
             .unwrap_or("null")
             .to_string();
         serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// The value of a JavaScript expression in the page.
+    fn eval(&mut self, expression: &str) -> Value {
+        let result = self.call(
+            "Runtime.evaluate",
+            json!({"expression": expression, "returnByValue": true}),
+        );
+        result["result"]["value"].clone()
     }
 
     /// Waits until the page satisfies `check`, returning what it showed.
@@ -427,4 +436,76 @@ fn screenshot_for_the_docs() {
     write(dir.path(), "go", "");
     server.interrupt();
     eprintln!("wrote {}", target.display());
+}
+
+/// Behind `--status-token`: the page opened without the token is refused;
+/// opened as `/?token=...` it works live (its requests and event stream
+/// carry the cookie the server set), drops the token from the address bar,
+/// and does the same through a relay given the token.
+#[test]
+fn the_page_works_behind_a_status_token() {
+    let Some(mut browser) = browser_or_skip("the_page_works_behind_a_status_token") else {
+        return;
+    };
+    let token = "browser-T0ken_1";
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "flow.yaml", FLOW);
+    let server = Serving::start(
+        dir.path(),
+        &["webui", "flow.yaml", "--port", "0", "--status-token", token],
+    );
+    wait_for("gate running", || {
+        let (code, s) = get_json_with(&server.at("/status"), Some(token));
+        assert_eq!(code, 200, "{s}");
+        (s["steps"]["gate"]["state"] == "running").then_some(())
+    });
+
+    browser.open(&format!("{}/", server.url));
+    wait_for("the refusal in the browser", || {
+        let text = browser.eval("document.body ? document.body.innerText : ''");
+        text.as_str()
+            .is_some_and(|t| t.contains("needs a token"))
+            .then_some(())
+    });
+
+    browser.open(&format!("{}/?token={token}", server.url));
+    let page = browser.wait_for_page("four rows, live, with outputs", |p| {
+        p["rows"].as_array().is_some_and(|r| r.len() == 4)
+            && p["connection"] == "live"
+            && p["outputs"].as_str().is_some_and(|o| o.contains("hello"))
+    });
+    assert_eq!(row(&page, "gate")["state"], "running");
+    let href = browser.eval("location.href");
+    assert!(
+        href.as_str().is_some_and(|h| !h.contains(token)),
+        "the token stays out of the address bar: {href}"
+    );
+    write(dir.path(), "go", "");
+    let page = browser.wait_for_page("the run's end, live", |p| p["progress"] == "4/4");
+    assert_eq!(row(&page, "after")["state"], "succeeded");
+
+    let relay = Serving::start(
+        dir.path(),
+        &[
+            "webui",
+            "--status-url",
+            &server.url,
+            "--port",
+            "0",
+            "--status-token",
+            token,
+        ],
+    );
+    browser.open(&format!("{}/?token={token}", relay.url));
+    let page = browser.wait_for_page("the relayed run", |p| {
+        p["progress"] == "4/4"
+            && p["connection"] == "live"
+            && p["outputs"]
+                .as_str()
+                .is_some_and(|o| o.contains("released"))
+    });
+    assert_eq!(row(&page, "broken")["state"], "failed");
+    let (_, _, relay_err) = relay.interrupt();
+    let (_, _, server_err) = server.interrupt();
+    assert!(!relay_err.contains(token) && !server_err.contains(token));
 }

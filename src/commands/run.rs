@@ -8,6 +8,10 @@ use std::sync::Arc;
 
 /// Runs `flowtoy run`.
 pub fn run(args: RunArgs) -> CliResult {
+    let token = match args.status_port {
+        Some(_) => super::serve::token_for(&args.status_host, &args.auth)?,
+        None => None,
+    };
     let runner = Arc::new(execute::runner(
         &args.configs,
         &args.plugins,
@@ -15,7 +19,12 @@ pub fn run(args: RunArgs) -> CliResult {
         &args.history,
     )?);
     let server = match args.status_port {
-        Some(port) => Some(super::serve::start(&runner, &args.status_host, port)?),
+        Some(port) => Some(super::serve::start(
+            &runner,
+            &args.status_host,
+            port,
+            token,
+        )?),
         None => None,
     };
     let Finished {

@@ -3,12 +3,13 @@
 //! serving half of `run --status-port` and of the all-in-one `webui`.
 
 use super::execute::{self, Finished};
-use crate::cli::{PluginArgs, RecordArgs, ServeArgs};
+use crate::cli::{AuthArgs, PluginArgs, RecordArgs, ServeArgs};
 use crate::error::{self, CliError, CliResult};
 use crate::{logging, print, signals};
 use flowtoy::runner::RunOutcome;
-use flowtoy::runner_api::{self, ApiServer};
+use flowtoy::runner_api::{self, ApiServer, ServeOptions, StatusToken};
 use flowtoy::LocalRunner;
+use std::net::ToSocketAddrs;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -20,21 +21,58 @@ pub fn run(args: ServeArgs) -> CliResult {
         args.max_workers,
         &args.host,
         args.port,
+        &args.auth,
         &args.history,
     )
 }
 
-/// Starts the status API and web UI for `runner` on `host:port`, telling
-/// the user where.
-pub fn start(runner: &Arc<LocalRunner>, host: &str, port: u16) -> Result<ApiServer, CliError> {
-    let level = tracing::Level::WARN;
-    match runner_api::serve_runner_api_in_thread(
-        Some(Arc::clone(runner)),
-        host,
-        port,
-        level,
-        Some(logging::capture()),
-    ) {
+/// The token a status API on `host` requires (`--status-token`,
+/// `FLOWTOY_STATUS_TOKEN`). Without one, a non-loopback `host` is refused
+/// unless `--no-auth` (then with a warning).
+pub fn token_for(host: &str, auth: &AuthArgs) -> Result<Option<StatusToken>, CliError> {
+    let token = auth
+        .status_token
+        .as_deref()
+        .map(StatusToken::new)
+        .transpose()
+        .map_err(CliError::Usage)?;
+    if token.is_none() && !is_loopback(host) {
+        if !auth.no_auth {
+            return Err(CliError::Usage(format!(
+                "refusing to serve the status API on {host} without a token: anyone who can reach it would read the flow's status and outputs.\n\
+                 Set a token with --status-token TOKEN or FLOWTOY_STATUS_TOKEN (e.g. `export FLOWTOY_STATUS_TOKEN=$(openssl rand -hex 32)`), \
+                 bind 127.0.0.1, or pass --no-auth to serve it without one"
+            )));
+        }
+        eprintln!(
+            "warning: --no-auth: the status API on {host} answers anyone who can reach it, without a token"
+        );
+    }
+    Ok(token)
+}
+
+/// True when every address `host` resolves to is a loopback address (an
+/// unresolvable host is left to the server to report).
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match (bare, 0).to_socket_addrs() {
+        Ok(addrs) => addrs.into_iter().all(|a| a.ip().is_loopback()),
+        Err(_) => true,
+    }
+}
+
+/// Starts the status API and web UI for `runner` on `host:port`, behind
+/// `token` when given, telling the user where (never the token).
+pub fn start(
+    runner: &Arc<LocalRunner>,
+    host: &str,
+    port: u16,
+    token: Option<StatusToken>,
+) -> Result<ApiServer, CliError> {
+    let options = ServeOptions::new(host, port)
+        .log(tracing::Level::WARN, Some(logging::capture()))
+        .token(token);
+    match runner_api::serve_api(Some(Arc::clone(runner)).into(), options) {
         Ok(server) => {
             eprintln!(
                 "flowtoy: status API at {url}/status, web UI at {url}/",
@@ -81,10 +119,12 @@ pub fn serve_flow(
     max_workers: Option<u64>,
     host: &str,
     port: u16,
+    auth: &AuthArgs,
     history: &RecordArgs,
 ) -> CliResult {
+    let token = token_for(host, auth)?;
     let runner = Arc::new(execute::runner(configs, plugins, max_workers, history)?);
-    let server = start(&runner, host, port)?;
+    let server = start(&runner, host, port, token)?;
     let Finished {
         status,
         terminated,

@@ -14,7 +14,7 @@
 use crate::cli::{GlobalArgs, TuiArgs};
 use crate::error::{self, CliError, CliResult, OK};
 use crate::{logging, print};
-use flowtoy::runner_api::{self, LogCapture};
+use flowtoy::runner_api::{self, LogCapture, ServeOptions, StatusToken};
 use flowtoy::tui::{Ended, HttpSource, InProcessSource, Tui};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -32,9 +32,18 @@ pub fn run(args: TuiArgs, global: &GlobalArgs) -> CliResult {
         (true, None) => Err(CliError::Usage(
             "give CONFIG files to run a flow here, or --status-url URL (or RUNNER_STATUS_URL) to watch a remote runner\n\n  flowtoy tui examples/quickstart.yaml --show-logs\n  flowtoy tui --status-url http://127.0.0.1:8000".into(),
         )),
-        (true, Some(url)) => remote(&url, args.show_logs),
+        (true, Some(url)) => remote(&url, token(&args)?, args.show_logs),
         (false, None) => all_in_one(args, global),
     }
+}
+
+/// The status API token given (`--status-token`, `FLOWTOY_STATUS_TOKEN`).
+fn token(args: &TuiArgs) -> Result<Option<StatusToken>, CliError> {
+    args.status_token
+        .as_deref()
+        .map(StatusToken::new)
+        .transpose()
+        .map_err(CliError::Usage)
 }
 
 /// A usage error when stdout is not a terminal.
@@ -61,13 +70,13 @@ fn from_env(url: &str) -> bool {
 }
 
 /// Watches the runner at `url`.
-fn remote(url: &str, show_logs: bool) -> CliResult {
+fn remote(url: &str, token: Option<StatusToken>, show_logs: bool) -> CliResult {
     if show_logs {
         eprintln!(
             "warning: --show-logs shows the logs of a flow run here; with --status-url there are none, going on without the logs panel"
         );
     }
-    let source = HttpSource::new(url).map_err(CliError::Usage)?;
+    let source = HttpSource::new(url).map_err(CliError::Usage)?.token(token);
     need_terminal()?;
     let ended = Tui::new(source).run().map_err(ui_failed)?;
     Ok(signal_exit(&ended).unwrap_or(OK))
@@ -81,6 +90,7 @@ fn signal_exit(ended: &Ended) -> Option<i32> {
 /// Runs the flow here and watches it in-process; serves its status API on
 /// a free port for others.
 fn all_in_one(args: TuiArgs, global: &GlobalArgs) -> CliResult {
+    let token = token(&args)?;
     let runner = super::execute::runner(
         &args.configs,
         &args.plugins,
@@ -93,14 +103,11 @@ fn all_in_one(args: TuiArgs, global: &GlobalArgs) -> CliResult {
     // --show-logs they go to the logs panel, otherwise nowhere.
     let capture = args.show_logs.then(|| LogCapture::new(100));
     let level = log_level(global, args.show_logs);
-    let server = runner_api::serve_runner_api_in_thread(
-        Some(Arc::clone(&runner)),
-        "127.0.0.1",
-        0,
-        level,
-        capture.clone(),
-    )
-    .map_err(|e| CliError::Address(e.to_string()))?;
+    let options = ServeOptions::new("127.0.0.1", 0)
+        .log(level, capture.clone())
+        .token(token);
+    let server = runner_api::serve_api(Some(Arc::clone(&runner)).into(), options)
+        .map_err(|e| CliError::Address(e.to_string()))?;
     let source = InProcessSource::new(Arc::clone(&runner))
         .label(format!("this process (status API at {})", server.url()));
     let run_thread = {

@@ -5,7 +5,7 @@ use super::serve;
 use crate::cli::WebuiArgs;
 use crate::error::{CliError, CliResult, OK};
 use crate::{logging, signals};
-use flowtoy::runner_api::{self, ApiSource, RelayClient, StatusUrl};
+use flowtoy::runner_api::{self, ApiSource, RelayClient, ServeOptions, StatusUrl};
 
 /// Runs `flowtoy webui`.
 pub fn run(args: WebuiArgs) -> CliResult {
@@ -24,25 +24,27 @@ pub fn run(args: WebuiArgs) -> CliResult {
             args.max_workers,
             &args.host,
             args.port,
+            &args.auth,
             &args.history,
         ),
-        (true, Some(url)) => relay(url, &args.host, args.port),
+        (true, Some(url)) => relay(url, &args.host, args.port, &args.auth),
     }
 }
 
 /// Serves the web UI and API by relaying the runner at `url` until Ctrl-C.
-fn relay(url: &str, host: &str, port: u16) -> CliResult {
+/// The token, when given, is both required here and sent to the runner.
+fn relay(url: &str, host: &str, port: u16, auth: &crate::cli::AuthArgs) -> CliResult {
     let target = StatusUrl::parse(url).map_err(CliError::Usage)?;
-    let client = RelayClient::new(target.clone()).map_err(CliError::Internal)?;
+    let token = serve::token_for(host, auth)?;
+    let client = RelayClient::new(target.clone())
+        .map_err(CliError::Internal)?
+        .token(token.clone());
     let signals_before = signals::received().map_or(0, |r| r.count);
-    let server = runner_api::serve_api_in_thread(
-        ApiSource::Relay(client),
-        host,
-        port,
-        tracing::Level::WARN,
-        Some(logging::capture()),
-    )
-    .map_err(|e| CliError::Address(e.to_string()))?;
+    let options = ServeOptions::new(host, port)
+        .log(tracing::Level::WARN, Some(logging::capture()))
+        .token(token);
+    let server = runner_api::serve_api(ApiSource::Relay(client), options)
+        .map_err(|e| CliError::Address(e.to_string()))?;
     eprintln!(
         "flowtoy: web UI at {}/ relaying the runner at {} (Ctrl-C to stop)",
         server.url(),

@@ -41,10 +41,16 @@ pub fn client() -> reqwest::blocking::Client {
 
 /// GET `url`: the status code and the body as JSON.
 pub fn get_json(url: &str) -> (u16, Value) {
-    let response = client()
-        .get(url)
-        .send()
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    get_json_with(url, None)
+}
+
+/// GET `url` with `Authorization: Bearer TOKEN` when `token` is given.
+pub fn get_json_with(url: &str, token: Option<&str>) -> (u16, Value) {
+    let mut request = client().get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().unwrap_or_else(|e| panic!("GET {url}: {e}"));
     let code = response.status().as_u16();
     let text = response.text().expect("body");
     let json = serde_json::from_str(&text)
@@ -68,6 +74,7 @@ impl Serving {
             .args(args)
             .current_dir(dir)
             .env_remove("FLOWTOY_PLUGIN_PATH")
+            .env_remove("FLOWTOY_STATUS_TOKEN")
             .env("FLOWTOY_STATE_DIR", dir.join(".flowtoy-state"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

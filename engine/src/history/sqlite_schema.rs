@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
         run_id        INTEGER NOT NULL,
         files         TEXT NOT NULL,          -- JSON list of absolute paths
         config_hash   TEXT NOT NULL,
+        steps         TEXT NOT NULL,          -- JSON list of step names, file order
         started_at    REAL NOT NULL,
         ended_at      REAL,
         outcome       TEXT NOT NULL,          -- running, finished, halted, interrupted
@@ -30,17 +31,10 @@ const MIGRATIONS: &[&str] = &[
         host          TEXT NOT NULL
     );
     CREATE INDEX runs_by_outcome ON runs (outcome);
-    -- The steps of a configuration, once per configuration hash (runs of
-    -- the same files share them), apart from `runs`, whose row is
-    -- rewritten at every commit of steps.
-    CREATE TABLE plans (
-        config_hash  TEXT PRIMARY KEY,
-        names        TEXT NOT NULL,           -- JSON list of step names, file order
-        definitions  TEXT NOT NULL            -- JSON list of their definition hashes
-    );
     CREATE TABLE steps (
         run          INTEGER NOT NULL,
-        position     INTEGER NOT NULL,        -- file order: names and definitions in plans
+        position     INTEGER NOT NULL,        -- file order
+        name         TEXT NOT NULL,
         state        TEXT NOT NULL,           -- succeeded, failed, skipped
         attempt      INTEGER,
         started_at   REAL,
@@ -48,10 +42,31 @@ const MIGRATIONS: &[&str] = &[
         error        TEXT,
         outputs      TEXT,                    -- JSON, secret values masked
         secret       INTEGER NOT NULL DEFAULT 0,
+        definition   TEXT NOT NULL,           -- the step's definition hash
         reused_from  INTEGER,
         items        TEXT,                    -- JSON item counts of a foreach step
         PRIMARY KEY (run, position)
     ) WITHOUT ROWID;
+    ",
+    // Version 2: a configuration's step names and definition hashes are
+    // stored once per configuration hash (`plans`), not in every run's row
+    // and step rows. Steps that never finished had no definition recorded:
+    // theirs is empty (they are never reused).
+    "
+    CREATE TABLE plans (
+        config_hash  TEXT PRIMARY KEY,
+        names        TEXT NOT NULL,           -- JSON list of step names, file order
+        definitions  TEXT NOT NULL            -- JSON list of their definition hashes
+    );
+    INSERT OR IGNORE INTO plans (config_hash, names, definitions)
+    SELECT runs.config_hash, runs.steps,
+           (SELECT json_group_array(coalesce(steps.definition, '') ORDER BY name.key)
+              FROM json_each(runs.steps) AS name
+              LEFT JOIN steps ON steps.run = runs.id AND steps.position = name.key)
+      FROM runs ORDER BY runs.id DESC;
+    ALTER TABLE runs DROP COLUMN steps;
+    ALTER TABLE steps DROP COLUMN name;
+    ALTER TABLE steps DROP COLUMN definition;
     ",
 ];
 
@@ -156,5 +171,41 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE mine (x)").unwrap();
         assert!(matches!(migrate(&mut conn), Err(SchemaError::Foreign(_))));
+    }
+
+    #[test]
+    fn a_version_1_history_keeps_its_runs_in_version_2() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);
+             INSERT INTO schema_version VALUES (1);
+             INSERT INTO runs (run_id, files, config_hash, steps, started_at, outcome,
+                               total_steps, pid, host)
+                  VALUES (7, '[]', 'h', '[\"a\",\"b\",\"c\"]', 1.0, 'halted', 3, 1, 'x');
+             INSERT INTO steps (run, position, name, state, secret, definition, outputs)
+                  VALUES (1, 0, 'a', 'succeeded', 0, 'da', '{\"v\": 1}'),
+                         (1, 2, 'c', 'failed', 0, 'dc', NULL);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), CURRENT);
+        let (names, definitions): (String, String) = conn
+            .query_row(
+                "SELECT names, definitions FROM plans WHERE config_hash = 'h'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(names, r#"["a","b","c"]"#);
+        assert_eq!(definitions, r#"["da","","dc"]"#);
+        let outputs: String = conn
+            .query_row(
+                "SELECT outputs FROM steps WHERE run = 1 AND position = 0",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(outputs, r#"{"v": 1}"#);
     }
 }

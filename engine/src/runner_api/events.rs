@@ -12,6 +12,7 @@
 //!   also sent right after the first `status` when the run has already ended;
 //! - `status` again when the client fell behind and events were dropped.
 
+use super::reply::SyncStream;
 use crate::runner::{
     LocalRunner, RunEndedEvent, RunEvent, RunOutcome, RunStatus, StatusReply, StepEvent, StepStatus,
 };
@@ -71,7 +72,9 @@ pub fn runner_events(
         Some((Ok(next), (receiver, runner)))
     });
     let events = head.chain(tail).take_until(Box::pin(stop));
-    warp::sse::reply(warp::sse::keep_alive().interval(KEEP_ALIVE).stream(events))
+    warp::sse::reply(SyncStream::new(
+        warp::sse::keep_alive().interval(KEEP_ALIVE).stream(events),
+    ))
 }
 
 /// The event stream when no runner is attached: one `status` event with

@@ -11,8 +11,12 @@
 //! | `GET /logs` | `{"records": [...]}` from the [`LogCapture`] given to the server |
 //! | `GET /runs` | the run history, newest first, as `flowtoy history --json` (`?limit=N&status=S&flow=FILE`); 404 when the runner keeps none |
 //! | `GET /runs/{id}` | one recorded run as `/status` shapes it, plus `outputs` ([`RunDocument`](crate::history::RunDocument)) |
-//! | `GET /healthz` | `{"ok": true}` |
+//! | `GET /healthz` | `{"ok": true}`, open even behind a token |
 //! | `GET /` | the web UI |
+//!
+//! With a [`StatusToken`] ([`ServeOptions::token`]) every route but
+//! `/healthz` needs it (`Authorization: Bearer`, `?token=`, or the page's
+//! cookie; `auth.rs`), else `401` with `WWW-Authenticate: Bearer`.
 //!
 //! Errors are JSON `{"error": "..."}` (500 for a server error, 502 in relay
 //! mode when the remote runner cannot be reached). Reads take a snapshot of
@@ -39,6 +43,8 @@
 //! ```
 
 #[cfg(feature = "server")]
+mod auth;
+#[cfg(feature = "server")]
 mod events;
 #[cfg(feature = "server")]
 mod history;
@@ -55,6 +61,8 @@ mod server;
 mod source;
 #[cfg(any(feature = "server", feature = "tui"))]
 mod status_url;
+#[cfg(any(feature = "server", feature = "tui"))]
+mod token;
 #[cfg(feature = "server")]
 mod webui;
 
@@ -62,8 +70,12 @@ pub use log_capture::{LogCapture, DEFAULT_MAXLEN};
 #[cfg(feature = "server")]
 pub use relay::RelayClient;
 #[cfg(feature = "server")]
-pub use server::{serve_api_in_thread, serve_runner_api_in_thread, ApiError, ApiServer};
+pub use server::{
+    serve_api, serve_api_in_thread, serve_runner_api_in_thread, ApiError, ApiServer, ServeOptions,
+};
 #[cfg(feature = "server")]
 pub use source::{ApiSource, RunnerSlot};
 #[cfg(any(feature = "server", feature = "tui"))]
 pub use status_url::StatusUrl;
+#[cfg(any(feature = "server", feature = "tui"))]
+pub use token::StatusToken;

@@ -2,14 +2,13 @@
 //! API (`webui --status-url`, SPEC R18, R20). An unreachable runner is a
 //! `502 {"error": ...}`, never a crash.
 
-use super::reply::{json_error, json_response};
-use super::StatusUrl;
+use super::reply::{json_error, json_response, SyncStream};
+use super::{StatusToken, StatusUrl};
 use crate::runner::StatusReply;
 use futures_util::StreamExt;
 use std::time::Duration;
 use warp::http::StatusCode;
-use warp::hyper::Body;
-use warp::reply::Response;
+use warp::reply::{Reply, Response};
 
 /// How long connecting to the remote runner may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -21,6 +20,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct RelayClient {
     url: StatusUrl,
     client: reqwest::Client,
+    token: Option<StatusToken>,
 }
 
 impl RelayClient {
@@ -30,7 +30,37 @@ impl RelayClient {
             .connect_timeout(CONNECT_TIMEOUT)
             .build()
             .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
-        Ok(RelayClient { url, client })
+        Ok(RelayClient {
+            url,
+            client,
+            token: None,
+        })
+    }
+
+    /// Sends `token` as `Authorization: Bearer` to the remote runner.
+    pub fn token(mut self, token: Option<StatusToken>) -> Self {
+        self.token = token;
+        self
+    }
+
+    /// A GET of `endpoint`, with the token when there is one.
+    fn get(&self, endpoint: &str) -> reqwest::RequestBuilder {
+        let request = self.client.get(self.url.endpoint(endpoint));
+        match &self.token {
+            Some(token) => request.bearer_auth(token.reveal()),
+            None => request,
+        }
+    }
+
+    /// The 502 for a remote runner that refused this relay's token.
+    fn refused(&self, endpoint: &str) -> Response {
+        json_error(
+            StatusCode::BAD_GATEWAY,
+            &format!(
+                "the runner at {} answered HTTP 401: it needs a token; give the relay its token with --status-token or FLOWTOY_STATUS_TOKEN",
+                self.url.endpoint(endpoint)
+            ),
+        )
     }
 
     /// The remote runner's address.
@@ -87,14 +117,12 @@ impl RelayClient {
 
     /// GETs a JSON endpoint: its status code and body, or the 502 to answer.
     async fn fetch(&self, endpoint: &str) -> Result<(StatusCode, Vec<u8>), Response> {
-        let answer = self
-            .client
-            .get(self.url.endpoint(endpoint))
-            .timeout(REQUEST_TIMEOUT)
-            .send()
-            .await;
+        let answer = self.get(endpoint).timeout(REQUEST_TIMEOUT).send().await;
         let response = answer.map_err(|e| self.unreachable(endpoint, &e))?;
         let status = response.status().as_u16();
+        if status == 401 {
+            return Err(self.refused(endpoint));
+        }
         let body = response
             .bytes()
             .await
@@ -118,13 +146,13 @@ impl RelayClient {
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Response {
         let answer = self
-            .client
-            .get(self.url.endpoint("events"))
+            .get("events")
             .header("accept", "text/event-stream")
             .send()
             .await;
         let response = match answer {
             Ok(r) if r.status().is_success() => r,
+            Ok(r) if r.status().as_u16() == 401 => return self.refused("events"),
             Ok(r) => {
                 return json_error(
                     StatusCode::BAD_GATEWAY,
@@ -137,8 +165,8 @@ impl RelayClient {
             }
             Err(e) => return self.unreachable("events", &e),
         };
-        let stream = response.bytes_stream().take_until(Box::pin(stop));
-        let mut reply = Response::new(Body::wrap_stream(stream));
+        let stream = SyncStream::new(response.bytes_stream().take_until(Box::pin(stop)));
+        let mut reply = warp::reply::stream(stream).into_response();
         let headers = reply.headers_mut();
         headers.insert(
             "content-type",

@@ -3,11 +3,13 @@
 //! (`history.rs`), `/healthz`, and the page at
 //! `/` with its assets. Every error is JSON: `{"error": "..."}`.
 
+use super::auth::{self, Granted};
 use super::events::{no_runner_events, runner_events};
 use super::log_capture::LogCapture;
 use super::reply::{asset, json_error, json_ok};
 use super::source::ApiSource;
 use super::webui;
+use super::StatusToken;
 use crate::runner::StatusReply;
 use serde_json::json;
 use std::convert::Infallible;
@@ -25,6 +27,8 @@ pub struct ApiState {
     pub capture: Option<LogCapture>,
     /// Turns true when the server shuts down (ends open event streams).
     pub stopping: watch::Receiver<bool>,
+    /// The token every route but `/healthz` requires, if any.
+    pub token: Option<StatusToken>,
 }
 
 impl ApiState {
@@ -76,8 +80,11 @@ async fn logs(state: ApiState) -> Response {
     }
 }
 
-/// Turns rejections (unknown path, wrong method) into JSON errors.
+/// Turns rejections (no token, unknown path, wrong method) into JSON errors.
 async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
+    if let Some(reply) = auth::unauthorized(&rejection) {
+        return Ok(reply);
+    }
     let (code, message) = if rejection.is_not_found() {
         (
             StatusCode::NOT_FOUND,
@@ -97,8 +104,14 @@ async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
     Ok(json_error(code, &message))
 }
 
-/// Every route, ready for `warp::serve`.
-pub fn routes(state: ApiState, log_requests: bool) -> warp::filters::BoxedFilter<(Response,)> {
+/// Every route, ready for `warp::serve` on `port` (behind the state's
+/// token, if any, but `/healthz`).
+pub fn routes(
+    state: ApiState,
+    log_requests: bool,
+    port: u16,
+) -> warp::filters::BoxedFilter<(Response,)> {
+    let token = state.token.clone();
     let with_state = warp::any().map(move || state.clone());
     let get = warp::get().or(warp::head()).unify();
     let api = |name: &'static str| warp::path(name).and(warp::path::end()).and(get);
@@ -135,8 +148,6 @@ pub fn routes(state: ApiState, log_requests: bool) -> warp::filters::BoxedFilter
         .unify()
         .or(history_script)
         .unify()
-        .or(healthz)
-        .unify()
         .or(index)
         .unify()
         .or(script)
@@ -145,6 +156,10 @@ pub fn routes(state: ApiState, log_requests: bool) -> warp::filters::BoxedFilter
         .unify()
         .recover(recover)
         .unify();
+    let guarded = auth::required(token.clone(), port)
+        .and(all)
+        .map(move |granted: Granted, reply| granted.finish(reply, token.as_ref(), port));
+    let all = healthz.or(guarded).unify().recover(recover).unify();
     let logged = warp::log::custom(move |info: warp::log::Info<'_>| {
         if log_requests {
             tracing::debug!(

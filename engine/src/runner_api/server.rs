@@ -5,6 +5,7 @@
 use super::log_capture::LogCapture;
 use super::routes::{routes, ApiState};
 use super::source::{ApiSource, RunnerSlot};
+use super::StatusToken;
 use crate::runner::LocalRunner;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::{mpsc, Arc};
@@ -116,27 +117,70 @@ fn install_capture(capture: &LogCapture, level: Level) {
         .try_init();
 }
 
-/// Starts serving `source` on `host:port` in a background thread; returns
-/// once the address is bound. See [`serve_runner_api_in_thread`] for the
-/// meaning of `log_level` and `log_capture`.
-pub fn serve_api_in_thread(
-    source: ApiSource,
-    host: &str,
+/// Where and how a status API server listens: its address, its own log
+/// lines, and the token it requires ([`serve_api`]).
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    host: String,
     port: u16,
     log_level: Level,
     log_capture: Option<LogCapture>,
-) -> Result<ApiServer, ApiError> {
+    token: Option<StatusToken>,
+}
+
+impl ServeOptions {
+    /// Listening on `host:port` (port 0 picks a free one), logging at WARN,
+    /// without a log capture or a token.
+    pub fn new(host: &str, port: u16) -> Self {
+        ServeOptions {
+            host: host.to_string(),
+            port,
+            log_level: Level::WARN,
+            log_capture: None,
+            token: None,
+        }
+    }
+
+    /// The least severe level of the server's log lines and of the records
+    /// fed to `capture` (served at `GET /logs`); see
+    /// [`serve_runner_api_in_thread`].
+    pub fn log(mut self, level: Level, capture: Option<LogCapture>) -> Self {
+        self.log_level = level;
+        self.log_capture = capture;
+        self
+    }
+
+    /// Requires `token` on every route but `/healthz` (`None`: open).
+    pub fn token(mut self, token: Option<StatusToken>) -> Self {
+        self.token = token;
+        self
+    }
+}
+
+/// Starts serving `source` in a background thread as `options` say;
+/// returns once the address is bound.
+pub fn serve_api(source: ApiSource, options: ServeOptions) -> Result<ApiServer, ApiError> {
+    let ServeOptions {
+        host,
+        port,
+        log_level,
+        log_capture,
+        token,
+    } = options;
+    let host = host.as_str();
     let addr = resolve(host, port)?;
     if let Some(capture) = &log_capture {
         install_capture(capture, log_level);
     }
     let (stop, stopping) = watch::channel(false);
+    let protected = token.is_some();
     let state = ApiState {
         source: source.clone(),
         capture: log_capture,
         stopping: stopping.clone(),
+        token,
     };
-    let filter = routes(state, log_level >= Level::DEBUG);
+    let log_requests = log_level >= Level::DEBUG;
     let (bound_tx, bound_rx) = mpsc::channel();
     let thread = std::thread::Builder::new()
         .name("flowtoy-status-api".into())
@@ -158,21 +202,29 @@ pub fn serve_api_in_thread(
                 let shutdown = async move {
                     let _ = stopping.wait_for(|s| *s).await;
                 };
-                match warp::serve(filter).try_bind_with_graceful_shutdown(addr, shutdown) {
-                    Ok((bound, server)) => {
-                        let _ = bound_tx.send(Ok(bound));
-                        server.await;
-                    }
+                let listener = match tokio::net::TcpListener::bind(addr).await {
+                    Ok(listener) => listener,
                     Err(e) => {
-                        let mut reason = e.to_string();
-                        let mut source = std::error::Error::source(&e);
-                        while let Some(s) = source {
-                            reason = format!("{reason}: {s}");
-                            source = s.source();
-                        }
+                        let reason = e.to_string();
                         let _ = bound_tx.send(Err(ApiError::Bind { addr, reason }));
+                        return;
                     }
-                }
+                };
+                let bound = match listener.local_addr() {
+                    Ok(bound) => bound,
+                    Err(e) => {
+                        let _ = bound_tx.send(Err(ApiError::Start(e.to_string())));
+                        return;
+                    }
+                };
+                let _ = bound_tx.send(Ok(bound));
+                // Built once the port is known: it names the page's cookie.
+                let filter = routes(state, log_requests, bound.port());
+                warp::serve(filter)
+                    .incoming(listener)
+                    .graceful(shutdown)
+                    .run()
+                    .await;
             });
         })
         .map_err(|e| ApiError::Start(e.to_string()))?;
@@ -187,7 +239,7 @@ pub fn serve_api_in_thread(
             return Err(ApiError::Start("the server thread ended early".into()));
         }
     };
-    if !bound.ip().is_loopback() {
+    if !bound.ip().is_loopback() && !protected {
         tracing::warn!(
             "the status API listens on {bound}, which is not a loopback address: \
              step outputs and status become visible to the network"
@@ -202,6 +254,23 @@ pub fn serve_api_in_thread(
         stop,
         thread: Some(thread),
     })
+}
+
+/// Starts serving `source` on `host:port` in a background thread, without
+/// a token; returns once the address is bound. See
+/// [`serve_runner_api_in_thread`] for the meaning of `log_level` and
+/// `log_capture`, and [`serve_api`] for a token.
+pub fn serve_api_in_thread(
+    source: ApiSource,
+    host: &str,
+    port: u16,
+    log_level: Level,
+    log_capture: Option<LogCapture>,
+) -> Result<ApiServer, ApiError> {
+    serve_api(
+        source,
+        ServeOptions::new(host, port).log(log_level, log_capture),
+    )
 }
 
 /// Starts the status API and web UI for `runner` in a background thread

@@ -4,7 +4,7 @@
 
 use super::source::{EventWatcher, Fetched, StatusSource};
 use crate::runner::StatusReply;
-use crate::runner_api::StatusUrl;
+use crate::runner_api::{StatusToken, StatusUrl};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::time::Duration;
@@ -20,6 +20,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct HttpSource {
     url: StatusUrl,
     client: reqwest::blocking::Client,
+    token: Option<StatusToken>,
 }
 
 impl HttpSource {
@@ -32,7 +33,17 @@ impl HttpSource {
             .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|e| format!("cannot build an HTTP client: {}", innermost(&e)))?;
-        Ok(HttpSource { url, client })
+        Ok(HttpSource {
+            url,
+            client,
+            token: None,
+        })
+    }
+
+    /// Sends `token` as `Authorization: Bearer` (`--status-token`).
+    pub fn token(mut self, token: Option<StatusToken>) -> Self {
+        self.token = token;
+        self
     }
 
     /// The runner's base URL.
@@ -42,9 +53,7 @@ impl HttpSource {
 
     fn get_json(&self, endpoint: &str) -> Result<Value, String> {
         let url = self.url.endpoint(endpoint);
-        let response = self
-            .client
-            .get(&url)
+        let response = with_token(self.client.get(&url), self.token.as_ref())
             .send()
             .map_err(|e| format!("cannot reach the runner at {url}: {}", innermost(&e)))?;
         let code = response.status();
@@ -88,6 +97,7 @@ impl StatusSource for HttpSource {
         Some(Box::new(SseWatcher {
             url: self.url.endpoint("events"),
             client,
+            token: self.token.clone(),
         }))
     }
 }
@@ -96,13 +106,23 @@ impl StatusSource for HttpSource {
 struct SseWatcher {
     url: String,
     client: reqwest::blocking::Client,
+    token: Option<StatusToken>,
+}
+
+/// `request` with `Authorization: Bearer` when there is a token.
+fn with_token(
+    request: reqwest::blocking::RequestBuilder,
+    token: Option<&StatusToken>,
+) -> reqwest::blocking::RequestBuilder {
+    match token {
+        Some(token) => request.bearer_auth(token.reveal()),
+        None => request,
+    }
 }
 
 impl EventWatcher for SseWatcher {
     fn watch(&mut self, changed: &mut dyn FnMut() -> bool) -> Result<(), String> {
-        let response = self
-            .client
-            .get(&self.url)
+        let response = with_token(self.client.get(&self.url), self.token.as_ref())
             .header("accept", "text/event-stream")
             .send()
             .map_err(|e| format!("cannot reach {}: {}", self.url, innermost(&e)))?;

@@ -58,7 +58,9 @@ const TICK: Duration = Duration::from_millis(100);
 /// scrolling by pages).
 pub fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App) -> io::Result<()> {
     let mut viewports = render::Viewports::default();
-    terminal.draw(|frame| viewports = render::draw(frame, app))?;
+    terminal
+        .draw(|frame| viewports = render::draw(frame, app))
+        .map_err(|e| io::Error::other(e.to_string()))?;
     app.set_viewport(Panel::Steps, viewports.steps);
     app.set_viewport(Panel::Outputs, viewports.outputs);
     if app.logs.is_some() {

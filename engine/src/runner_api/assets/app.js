@@ -3,6 +3,13 @@
 // works the same on a runner and on a relay (`webui --status-url`).
 "use strict";
 
+// Opened as /?token=... (a status API behind --status-token): the answer set
+// the page's cookie, which every request below carries; keep the token out
+// of the address bar and the browser's history.
+if (new URLSearchParams(location.search).has("token")) {
+  history.replaceState(null, "", location.pathname + location.hash);
+}
+
 const POLL_MS = 1000;
 const RETRY_EVENTS_MS = 15000;
 
