@@ -231,7 +231,9 @@ fn the_tui_http_source_passes_the_token() {
     use flowtoy::runner_api::StatusToken;
     use flowtoy::tui::{HttpSource, StatusSource};
     let mut without = HttpSource::new(&runner.url).unwrap();
-    let err = without.fetch().err().expect("401 without the token");
+    let Err(err) = without.fetch() else {
+        panic!("the runner answered without the token");
+    };
     assert!(err.contains("401"), "{err}");
     let mut with = HttpSource::new(&runner.url)
         .unwrap()
