@@ -23,8 +23,10 @@ use crate::error::{Problem, ProblemKind};
 use crate::registry::{BrokenLibrary, ProviderOrigin, ProviderRegistry};
 use flowtoy_plugin_api::abi::abi_stable::library::{lib_header_from_path, LibraryError};
 use flowtoy_plugin_api::abi::abi_stable::std_types::RResult;
-use flowtoy_plugin_api::abi::{ForeignProviderType, PluginModuleRef, API_VERSION};
-use flowtoy_plugin_api::ProviderType;
+use flowtoy_plugin_api::abi::{
+    ForeignExecutorType, ForeignProviderType, PluginModuleRef, API_VERSION,
+};
+use flowtoy_plugin_api::{ExecutorType, ProviderType};
 pub use permissions::InsecurePlugins;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -39,6 +41,9 @@ pub struct PluginLibrary {
     pub path: PathBuf,
     /// The provider types it offers.
     pub types: Vec<ForeignProviderType>,
+    /// The executor types it offers (R34; none from libraries built before
+    /// executors existed).
+    pub executors: Vec<ForeignExecutorType>,
 }
 
 /// True when `path` is named like a shared library.
@@ -132,9 +137,26 @@ pub fn load_library(path: &Path) -> Result<PluginLibrary, String> {
         .into_iter()
         .map(ForeignProviderType::new)
         .collect::<Result<Vec<_>, _>>()?;
+    // Appended after the first version of the root module: a library
+    // built before it has no such field, and offers no executors.
+    let executors = match module.executor_types().map(|list| list()) {
+        None => Vec::new(),
+        Some(RResult::ROk(list)) => list
+            .into_iter()
+            .map(ForeignExecutorType::new)
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(RResult::RErr(e)) if e.panicked => {
+            return Err(format!(
+                "it panicked while listing its executor types: {}",
+                e.message
+            ))
+        }
+        Some(RResult::RErr(e)) => return Err(e.message.into_string()),
+    };
     Ok(PluginLibrary {
         path: path.to_path_buf(),
         types,
+        executors,
     })
 }
 
@@ -284,6 +306,30 @@ fn add_library(
                 ProblemKind::Plugin,
                 format!(
                     "plugin library {} replaces the {other} provider '{name}'",
+                    path.display()
+                ),
+            )),
+        }
+    }
+    for executor in library.executors {
+        let name = executor.info().name;
+        tracing::debug!("plugin library {} provides executor '{name}'", path.display());
+        let origin = ProviderOrigin::Library(path.clone());
+        match registry.add_executor(Arc::new(executor), origin).map(|r| r.origin) {
+            None => {}
+            Some(ProviderOrigin::Library(first)) => problems.push(Problem::new(
+                ProblemKind::Plugin,
+                format!(
+                    "executor type '{name}' is provided by two plugin libraries: {} and {}; \
+                 remove one of them from the plugin directories",
+                    first.display(),
+                    path.display()
+                ),
+            )),
+            Some(other) => registry.warnings.push(Problem::warning(
+                ProblemKind::Plugin,
+                format!(
+                    "plugin library {} replaces the {other} executor '{name}'",
                     path.display()
                 ),
             )),

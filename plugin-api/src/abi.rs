@@ -22,10 +22,16 @@
 //! becomes an [`FfiError`] with `panicked: true`, never a process abort.
 #![allow(non_local_definitions)] // the `#[sabi_trait]` expansions define impls inside consts
 
+mod executor;
 mod guest;
 mod host;
 
-pub use guest::{export_types, plugin_module, root_module_loader};
+pub use executor::{
+    export_executor_types, no_executor_types, ExecutorTypesFn, FfiExecutor, FfiExecutorBox,
+    FfiExecutorType, FfiExecutorTypeBox, FfiExecutorType_TO, FfiExecutor_TO, FfiJobReport,
+    FfiJobReportBox, FfiJobReport_TO, ForeignExecutorType,
+};
+pub use guest::{export_types, plugin_module, plugin_module_with_executors, root_module_loader};
 pub use host::ForeignProviderType;
 
 /// `abi_stable` itself, re-exported so that the host and the export macro use
@@ -131,7 +137,8 @@ pub type FfiProviderTypeBox = FfiProviderType_TO<'static, RBox<()>>;
 /// The root module every flowtoy plugin library exports.
 ///
 /// This is a prefix type: later versions may only append fields after
-/// `provider_types`, and a host reading an older library sees them as absent.
+/// `provider_types`, and a host reading an older library sees them as absent
+/// (its accessor answers `None`).
 #[repr(C)]
 #[derive(StableAbi)]
 #[sabi(kind(Prefix(prefix_ref = PluginModuleRef)))]
@@ -142,6 +149,9 @@ pub struct PluginModule {
     /// The provider types the library offers.
     #[sabi(last_prefix_field)]
     pub provider_types: extern "C" fn() -> RResult<RVec<FfiProviderTypeBox>, FfiError>,
+    /// The executor types the library offers (SPEC R34). Appended after
+    /// the first version: libraries built before it have none.
+    pub executor_types: extern "C" fn() -> RResult<RVec<FfiExecutorTypeBox>, FfiError>,
 }
 
 impl RootModule for PluginModuleRef {

@@ -42,7 +42,7 @@ fn install_panic_hook() {
 }
 
 /// Runs `f`, turning an `Err` into an error value and a panic into a panic value.
-fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> RResult<T, FfiError> {
+pub(super) fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> RResult<T, FfiError> {
     install_panic_hook();
     let outer = IN_ENTRY_POINT.with(|e| e.replace(true));
     let outcome = catch_unwind(AssertUnwindSafe(f));
@@ -134,9 +134,20 @@ pub fn plugin_module(
     api_version: u32,
     provider_types: extern "C" fn() -> RResult<RVec<FfiProviderTypeBox>, FfiError>,
 ) -> PluginModuleRef {
+    plugin_module_with_executors(api_version, provider_types, super::no_executor_types)
+}
+
+/// Builds the root module of a plugin library declaring `api_version` that
+/// also offers executor types (SPEC R34).
+pub fn plugin_module_with_executors(
+    api_version: u32,
+    provider_types: extern "C" fn() -> RResult<RVec<FfiProviderTypeBox>, FfiError>,
+    executor_types: super::ExecutorTypesFn,
+) -> PluginModuleRef {
     PluginModule {
         api_version,
         provider_types,
+        executor_types,
     }
     .leak_into_prefix()
 }
