@@ -154,15 +154,13 @@ fn same_outputs_as_local(conf: &str) {
     local.success();
     remote.success();
     assert_eq!(remote.stdout_json(), local.stdout_json());
-    assert_eq!(
-        local.stdout_json()["where"]["said"],
-        json!("hi from sub")
+    assert_eq!(local.stdout_json()["where"]["said"], json!("hi from sub"));
+    assert_eq!(remote.stdout_json()["warns"]["err"], json!("careful/0/ok"));
+    assert!(
+        remote.stderr().contains("process exited with code 3"),
+        "{}",
+        remote.stderr()
     );
-    assert_eq!(
-        remote.stdout_json()["warns"]["err"],
-        json!("careful/0/ok")
-    );
-    assert!(remote.stderr().contains("process exited with code 3"), "{}", remote.stderr());
     // validate and graph say where the steps run.
     t.run_with(["validate", "f.yaml", "slurm.yaml"])
         .success()
@@ -180,9 +178,18 @@ fn same_outputs_as_local(conf: &str) {
         .args(["run", "-j", "f.yaml"])
         .run();
     ids.success();
-    let job = ids.stdout_json()["a"]["job"].as_str().unwrap_or_default().to_string();
-    assert!(!job.is_empty() && job.chars().all(|c| c.is_ascii_digit()), "{job:?}");
-    assert!(files_under(&ids.dir.join("work")).is_empty(), "job files were left behind");
+    let job = ids.stdout_json()["a"]["job"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        !job.is_empty() && job.chars().all(|c| c.is_ascii_digit()),
+        "{job:?}"
+    );
+    assert!(
+        files_under(&ids.dir.join("work")).is_empty(),
+        "job files were left behind"
+    );
 }
 
 /// 50 steps are 50 jobs in flight at once: each records when its program
@@ -198,7 +205,11 @@ fn fifty_jobs_at_once(cluster: &Cluster, conf: &str) {
         .env("SLURM_CONF", conf)
         .args(["run", "-j", "--max-workers", "2", "f.yaml"]);
     let mut cmd = t.command();
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start flowtoy");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start flowtoy");
     // The cluster shows them running together.
     let mut most = 0;
     let start = Instant::now();
@@ -213,14 +224,20 @@ fn fifty_jobs_at_once(cluster: &Cluster, conf: &str) {
     }
     let out = wait_exit(&mut child);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: Value = serde_json::from_str(&stdout).expect("JSON outputs");
     let times = doc["wide"]["times"].as_array().expect("50 results").clone();
     assert_eq!(times.len(), 50);
     let (mut last_start, mut first_end) = (0f64, f64::MAX);
     for t in &times {
         let text = t.as_str().expect("two lines");
-        let mut lines = text.lines().map(|l| l.trim().parse::<f64>().expect("a time"));
+        let mut lines = text
+            .lines()
+            .map(|l| l.trim().parse::<f64>().expect("a time"));
         last_start = last_start.max(lines.next().expect("start"));
         first_end = first_end.min(lines.next().expect("end"));
     }
@@ -228,7 +245,10 @@ fn fifty_jobs_at_once(cluster: &Cluster, conf: &str) {
         last_start < first_end,
         "the 50 jobs did not all run at once: the last started at {last_start}, the first ended at {first_end}"
     );
-    assert!(most >= 40, "squeue showed at most {most} of the jobs running at once");
+    assert!(
+        most >= 40,
+        "squeue showed at most {most} of the jobs running at once"
+    );
 }
 
 /// SIGINT to flowtoy cancels every job it has in flight: none is left in
@@ -242,7 +262,11 @@ fn ctrl_c_cancels_every_job(cluster: &Cluster, conf: &str) {
         .env("SLURM_CONF", conf)
         .args(["run", "-j", "f.yaml"]);
     let mut cmd = t.command();
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start flowtoy");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start flowtoy");
     let ours = || {
         cluster
             .squeue("%j|%T")
@@ -250,13 +274,20 @@ fn ctrl_c_cancels_every_job(cluster: &Cluster, conf: &str) {
             .filter(|l| l.starts_with("flowtoy-ctrlc"))
             .collect::<Vec<_>>()
     };
-    wait_for("5 running jobs", || ours().iter().filter(|l| l.ends_with("RUNNING")).count() == 5);
+    wait_for("5 running jobs", || {
+        ours().iter().filter(|l| l.ends_with("RUNNING")).count() == 5
+    });
     // SAFETY: kill only sends a signal to our own child.
     unsafe {
         libc::kill(child.id() as libc::pid_t, libc::SIGINT);
     }
     let out = wait_exit(&mut child);
-    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // scancel has been called for each before flowtoy exited; the cluster
     // may take a moment to clean up.
     wait_for("no job of the run in squeue", || ours().is_empty());
@@ -272,7 +303,11 @@ fn cancelled_from_outside(cluster: &Cluster, conf: &str) {
         .env("SLURM_CONF", conf)
         .args(["run", "-j", "f.yaml"]);
     let mut cmd = t.command();
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start flowtoy");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start flowtoy");
     let mut id = String::new();
     wait_for("the victim's job to run", || {
         let line = cluster
@@ -284,13 +319,19 @@ fn cancelled_from_outside(cluster: &Cluster, conf: &str) {
         }
         !id.is_empty()
     });
-    let status = cluster.command("scancel").arg(&id).status().expect("scancel");
+    let status = cluster
+        .command("scancel")
+        .arg(&id)
+        .status()
+        .expect("scancel");
     assert!(status.success());
     let out = wait_exit(&mut child);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains(&format!("Slurm job {id} failed: it was cancelled outside flowtoy")),
+        stderr.contains(&format!(
+            "Slurm job {id} failed: it was cancelled outside flowtoy"
+        )),
         "{stderr}"
     );
 }
@@ -321,7 +362,10 @@ flow:
         .args(["run", "-j", "--show-secrets", "f.yaml"]);
     let out = t.run();
     out.success();
-    assert_eq!(out.stdout_json()["use"]["said"], json!(format!("{TOKEN}|{TOKEN}|{TOKEN}")));
+    assert_eq!(
+        out.stdout_json()["use"]["said"],
+        json!(format!("{TOKEN}|{TOKEN}|{TOKEN}"))
+    );
     // While the job ran, only its payload (mode 0600) held the secret...
     let listing = out.read("listing.txt");
     assert!(listing.contains("payload"), "{listing}");

@@ -43,14 +43,21 @@ flow:
             && err.contains("the 'slurm' executor (runner.executor) cannot run this step: it runs only `process` steps"),
         "{err}"
     );
-    assert!(err.contains("f.yaml:9") && err.contains("executor type 'slrum' is not built in"), "{err}");
+    assert!(
+        err.contains("f.yaml:9") && err.contains("executor type 'slrum' is not built in"),
+        "{err}"
+    );
     assert!(err.contains("known executors: local, slurm"), "{err}");
     assert!(
-        err.contains("f.yaml:12") && err.contains("`cpus` must be an integer of 1 or more")
+        err.contains("f.yaml:12")
+            && err.contains("`cpus` must be an integer of 1 or more")
             && err.contains("`work_dir` is required"),
         "{err}"
     );
-    assert!(!err.contains("back_home"), "a step may come back to local: {err}");
+    assert!(
+        !err.contains("back_home"),
+        "a step may come back to local: {err}"
+    );
 }
 
 #[test]
@@ -64,10 +71,16 @@ fn executor_mappings_are_checked_for_shape() {
         .run();
     out.code_is(2).no_panic();
     let err = out.stderr();
-    assert!(err.contains("`runner.executor` must be a mapping {type, configuration}"), "{err}");
+    assert!(
+        err.contains("`runner.executor` must be a mapping {type, configuration}"),
+        "{err}"
+    );
     assert!(err.contains("unknown key `extra` in `executor`"), "{err}");
     assert!(err.contains("`executor` needs a `type`"), "{err}");
-    assert!(err.contains("`executor.configuration` must be a mapping"), "{err}");
+    assert!(
+        err.contains("`executor.configuration` must be a mapping"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -104,6 +117,16 @@ flow:
     validated.success();
     let report = validated.stdout_json();
     let first = &report["waves"][0];
-    assert_eq!(first[0]["executor"], json!({"type": "numbered", "configuration": {"prefix": "n", "max_jobs": 2}}));
-    assert!(first.as_array().unwrap().iter().any(|s| s["name"] == "here" && s.get("executor").is_none()), "{report}");
+    assert_eq!(
+        first[0]["executor"],
+        json!({"type": "numbered", "configuration": {"prefix": "n", "max_jobs": 2}})
+    );
+    assert!(
+        first
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "here" && s.get("executor").is_none()),
+        "{report}"
+    );
 }

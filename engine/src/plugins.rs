@@ -313,9 +313,15 @@ fn add_library(
     }
     for executor in library.executors {
         let name = executor.info().name;
-        tracing::debug!("plugin library {} provides executor '{name}'", path.display());
+        tracing::debug!(
+            "plugin library {} provides executor '{name}'",
+            path.display()
+        );
         let origin = ProviderOrigin::Library(path.clone());
-        match registry.add_executor(Arc::new(executor), origin).map(|r| r.origin) {
+        match registry
+            .add_executor(Arc::new(executor), origin)
+            .map(|r| r.origin)
+        {
             None => {}
             Some(ProviderOrigin::Library(first)) => problems.push(Problem::new(
                 ProblemKind::Plugin,

@@ -115,10 +115,7 @@ impl<'a> Control<'a> {
             max_parallel: c.max_parallel,
             after_skipped: c.run_after_skipped.then_some("run"),
             max_concurrency: source.max_concurrency,
-            executor: config
-                .placement(index)
-                .remote()
-                .map(|r| &r.definition),
+            executor: config.placement(index).remote().map(|r| &r.definition),
         }
     }
 

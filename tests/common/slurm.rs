@@ -63,7 +63,10 @@ fn short_hostname() -> Result<String, String> {
 
 fn which(program: &str) -> bool {
     Command::new("sh")
-        .args(["-c", &format!("command -v {program} || test -x /usr/sbin/{program}")])
+        .args([
+            "-c",
+            &format!("command -v {program} || test -x /usr/sbin/{program}"),
+        ])
         .stdout(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
@@ -109,7 +112,14 @@ fn slurm_conf(dir: &Path, host: &str, ctld_port: u16, slurmd_port: u16) -> Strin
 impl Cluster {
     /// Starts a cluster, or says why it cannot.
     pub fn start() -> Result<Cluster, String> {
-        for program in ["munged", "slurmctld", "slurmd", "sbatch", "squeue", "scancel"] {
+        for program in [
+            "munged",
+            "slurmctld",
+            "slurmd",
+            "sbatch",
+            "squeue",
+            "scancel",
+        ] {
             if !which(program) {
                 return Err(format!(
                     "`{program}` is not installed (apt-get install slurm-wlm munge)"
@@ -130,9 +140,8 @@ impl Cluster {
             std::fs::create_dir_all(root.join(sub)).map_err(|e| e.to_string())?;
         }
         use std::os::unix::fs::PermissionsExt;
-        let perms = |p: &Path, mode| {
-            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
-        };
+        let perms =
+            |p: &Path, mode| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode));
         perms(&root.join("munge"), 0o700).map_err(|e| e.to_string())?;
         let key = random_key()?;
         std::fs::write(root.join("munge/munge.key"), key).map_err(|e| e.to_string())?;
@@ -154,10 +163,22 @@ impl Cluster {
         let munged = Command::new("munged")
             .arg("--foreground")
             .arg("--force")
-            .arg(format!("--key-file={}", root.join("munge/munge.key").display()))
-            .arg(format!("--socket={}", root.join("munge/munge.socket").display()))
-            .arg(format!("--pid-file={}", root.join("munge/munged.pid").display()))
-            .arg(format!("--log-file={}", root.join("log/munged.log").display()))
+            .arg(format!(
+                "--key-file={}",
+                root.join("munge/munge.key").display()
+            ))
+            .arg(format!(
+                "--socket={}",
+                root.join("munge/munge.socket").display()
+            ))
+            .arg(format!(
+                "--pid-file={}",
+                root.join("munge/munged.pid").display()
+            ))
+            .arg(format!(
+                "--log-file={}",
+                root.join("log/munged.log").display()
+            ))
             .arg(format!("--seed-file={}", root.join("munge/seed").display()))
             .stdout(log("munged")?)
             .stderr(log("munged-err")?)
@@ -165,7 +186,9 @@ impl Cluster {
             .map_err(|e| format!("cannot start munged: {e}"))?;
         cluster.daemons.push(("munged", munged));
         cluster.record();
-        cluster.wait_for("munged's socket", || root.join("munge/munge.socket").exists())?;
+        cluster.wait_for("munged's socket", || {
+            root.join("munge/munge.socket").exists()
+        })?;
         let ctld = Command::new("slurmctld")
             .args(["-D", "-i", "-f"])
             .arg(&cluster.conf)
@@ -240,21 +263,35 @@ impl Cluster {
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-        let logs: String = ["munged.log", "slurmctld.log", "slurmd.log", "slurmctld-err.out", "slurmd-err.out"]
-            .iter()
-            .map(|f| {
-                let text = std::fs::read_to_string(self.dir.path().join("log").join(f)).unwrap_or_default();
-                let tail: Vec<&str> = text.lines().rev().take(15).collect();
-                format!("--- {f}\n{}\n", tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
-            })
-            .collect();
+        let logs: String = [
+            "munged.log",
+            "slurmctld.log",
+            "slurmd.log",
+            "slurmctld-err.out",
+            "slurmd-err.out",
+        ]
+        .iter()
+        .map(|f| {
+            let text =
+                std::fs::read_to_string(self.dir.path().join("log").join(f)).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(15).collect();
+            format!(
+                "--- {f}\n{}\n",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            )
+        })
+        .collect();
         Err(format!("waited {START_DEADLINE:?} for {what}\n{logs}"))
     }
 
     /// Records the daemons' pids for [`sweep_abandoned`].
     fn record(&self) {
         let _ = std::fs::create_dir_all(REGISTRY);
-        let pids: Vec<String> = self.daemons.iter().map(|(_, c)| c.id().to_string()).collect();
+        let pids: Vec<String> = self
+            .daemons
+            .iter()
+            .map(|(_, c)| c.id().to_string())
+            .collect();
         let _ = std::fs::write(self.registry_file(), pids.join("\n"));
     }
 
@@ -266,7 +303,10 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         // Jobs first, so no job outlives its cluster.
-        let _ = self.command("scancel").args(["--full", "--user=root"]).status();
+        let _ = self
+            .command("scancel")
+            .args(["--full", "--user=root"])
+            .status();
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(20) && !self.squeue("%i").is_empty() {
             std::thread::sleep(Duration::from_millis(200));
@@ -321,7 +361,10 @@ fn sweep_abandoned() {
         for pid in pids.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
             if ["munged", "slurmctld", "slurmd"].contains(&comm.trim()) {
-                eprintln!("stopping {} (pid {pid}) of an abandoned test cluster", comm.trim());
+                eprintln!(
+                    "stopping {} (pid {pid}) of an abandoned test cluster",
+                    comm.trim()
+                );
                 // SAFETY: kill only sends a signal; the pid was checked to be a Slurm daemon.
                 unsafe {
                     libc::kill(pid, libc::SIGKILL);

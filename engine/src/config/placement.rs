@@ -48,7 +48,10 @@ impl Placer {
         let remote = match self.made.get(&key) {
             Some(made) => made.clone(),
             None => {
-                let made = self.make(def, registry).map_err(|e| problems.push(problem(format!("{whose}: {e}")))).ok();
+                let made = self
+                    .make(def, registry)
+                    .map_err(|e| problems.push(problem(format!("{whose}: {e}"))))
+                    .ok();
                 self.made.insert(key, made.clone());
                 made
             }
@@ -57,8 +60,11 @@ impl Placer {
             return Placement::Local;
         };
         if !provider_type.is_empty() {
-            let accepted = catch_unwind(AssertUnwindSafe(|| remote.executor.accepts(provider_type)))
-                .unwrap_or_else(|_| Err("the executor panicked while checking the step".into()));
+            let accepted =
+                catch_unwind(AssertUnwindSafe(|| remote.executor.accepts(provider_type)))
+                    .unwrap_or_else(
+                        |_| Err("the executor panicked while checking the step".into()),
+                    );
             if let Err(e) = accepted {
                 problems.push(problem(format!(
                     "the '{}' executor ({whose}) cannot run this step: {e}",
@@ -70,7 +76,11 @@ impl Placer {
     }
 
     /// Creates the executor of `def`.
-    fn make(&mut self, def: &ExecutorDef, registry: &ProviderRegistry) -> Result<Arc<RemoteExecutor>, String> {
+    fn make(
+        &mut self,
+        def: &ExecutorDef,
+        registry: &ProviderRegistry,
+    ) -> Result<Arc<RemoteExecutor>, String> {
         let registered = registry
             .executor(&def.type_name)
             .ok_or_else(|| registry.unknown_executor_message(&def.type_name))?;
@@ -78,8 +88,16 @@ impl Placer {
             registered.executor_type.create(&def.configuration)
         }))
         .unwrap_or_else(|_| Err("the executor panicked while reading its configuration".into()))
-        .map_err(|e| format!("the '{}' executor refused its configuration: {e}", def.type_name))?;
-        let cap = executor.max_in_flight().unwrap_or(DEFAULT_REMOTE_CAP).max(1);
+        .map_err(|e| {
+            format!(
+                "the '{}' executor refused its configuration: {e}",
+                def.type_name
+            )
+        })?;
+        let cap = executor
+            .max_in_flight()
+            .unwrap_or(DEFAULT_REMOTE_CAP)
+            .max(1);
         let remote = Arc::new(RemoteExecutor {
             definition: def.clone(),
             executor,

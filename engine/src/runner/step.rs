@@ -3,15 +3,15 @@
 
 use super::Shared;
 use crate::error::{StepError, StepErrorKind};
+use crate::executor::{call_provider, Placement, RemoteExecutor};
 use crate::flows::StepOutputs;
 use crate::template::{self, payload_extras, BaseContext};
 use crate::{input, output};
 use flowtoy_plugin_api::{CallContext, ProviderResult};
+use flowtoy_plugin_api::{ExecutorJob, Payload};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use crate::executor::{call_provider, Placement, RemoteExecutor};
-use flowtoy_plugin_api::{ExecutorJob, Payload};
 
 /// Meta keys whose values are hidden (SPEC R10), matched case-insensitively.
 const SECRET_META_KEYS: [&str; 5] = ["password", "secret", "token", "bind_password", "pw"];
@@ -85,7 +85,13 @@ pub fn execute(
     })?;
     let mut result = match &compiled.placements[index] {
         Placement::Local => call_provider(registered, &configuration, &payload, call_ctx)?,
-        Placement::Remote(remote) => run_remote(remote, &source.type_name, configuration.into_owned(), payload, call_ctx)?,
+        Placement::Remote(remote) => run_remote(
+            remote,
+            &source.type_name,
+            configuration.into_owned(),
+            payload,
+            call_ctx,
+        )?,
     };
     redact_meta(&mut result.meta);
     if !result.status.success {

@@ -210,7 +210,8 @@ fn call_context(
     }
     let run = shared.cancel.flag();
     let halt = remote.then(|| Arc::clone(&shared.halt));
-    let set = |flag: &Option<Arc<AtomicBool>>| flag.as_ref().is_some_and(|f| f.load(Ordering::SeqCst));
+    let set =
+        |flag: &Option<Arc<AtomicBool>>| flag.as_ref().is_some_and(|f| f.load(Ordering::SeqCst));
     let ctx = CallContext::with_cancel_check(
         name,
         Arc::new(move || run.load(Ordering::SeqCst) || set(&expired) || set(&halt)),

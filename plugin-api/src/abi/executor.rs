@@ -11,9 +11,9 @@ use super::guest::guarded;
 use super::host::into_host;
 use super::{FfiCancel, FfiCancelBox, FfiCancel_TO, FfiError, FfiProviderInfo};
 use crate::{CallContext, Executor, ExecutorJob, ExecutorType, ProviderInfo, ProviderResult};
+use abi_stable::sabi_trait;
 use abi_stable::sabi_trait::TD_Opaque;
 use abi_stable::std_types::{RResult, RStr, RString, RVec};
-use abi_stable::sabi_trait;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -279,27 +279,37 @@ mod tests {
         }
         fn run(&self, job: &ExecutorJob, ctx: &CallContext) -> Result<ProviderResult, String> {
             ctx.report_job_id("job-1");
-            Ok(ProviderResult::ok(json!({"job": job.to_json(), "step": ctx.step(), "cancelled": ctx.is_cancelled()})))
+            Ok(ProviderResult::ok(
+                json!({"job": job.to_json(), "step": ctx.step(), "cancelled": ctx.is_cancelled()}),
+            ))
         }
     }
 
     #[test]
     fn an_executor_works_the_same_through_the_abi() {
-        let mut types = match export_executor_types(|| vec![Box::new(Probe) as Box<dyn ExecutorType>]) {
-            RResult::ROk(types) => types.into_vec(),
-            RResult::RErr(e) => panic!("export failed: {e:?}"),
-        };
+        let mut types =
+            match export_executor_types(|| vec![Box::new(Probe) as Box<dyn ExecutorType>]) {
+                RResult::ROk(types) => types.into_vec(),
+                RResult::RErr(e) => panic!("export failed: {e:?}"),
+            };
         let t = ForeignExecutorType::new(types.remove(0)).unwrap();
         assert_eq!(t.info().name, "probe");
-        assert_eq!(t.create(&json!({"mode": "bad"})).err().unwrap(), "mode 'bad' is bad");
+        assert_eq!(
+            t.create(&json!({"mode": "bad"})).err().unwrap(),
+            "mode 'bad' is bad"
+        );
         let e = t.create(&json!({})).unwrap();
         assert_eq!(e.max_in_flight(), Some(7));
         assert!(e.accepts("process").is_ok());
-        assert_eq!(e.accepts("rest").unwrap_err(), "probe runs process steps, not rest");
+        assert_eq!(
+            e.accepts("rest").unwrap_err(),
+            "probe runs process steps, not rest"
+        );
         let seen = Arc::new(Mutex::new(Vec::new()));
         let heard = Arc::clone(&seen);
-        let ctx = CallContext::default()
-            .with_job_reporter(Arc::new(move |id: &str| heard.lock().unwrap().push(id.to_string())));
+        let ctx = CallContext::default().with_job_reporter(Arc::new(move |id: &str| {
+            heard.lock().unwrap().push(id.to_string())
+        }));
         let job = ExecutorJob {
             provider_type: "process".into(),
             configuration: json!({"command": ["true"]}),

@@ -64,10 +64,7 @@ impl SlurmConfig {
         let mut problems = Vec::new();
         for key in m.keys() {
             if !KEYS.contains(&key.as_str()) {
-                problems.push(format!(
-                    "unknown key `{key}` (known: {})",
-                    KEYS.join(", ")
-                ));
+                problems.push(format!("unknown key `{key}` (known: {})", KEYS.join(", ")));
             }
         }
         let mut text_of = |key: &str| match m.get(key).filter(|v| !v.is_null()) {
@@ -78,19 +75,21 @@ impl SlurmConfig {
         let time_limit = text_of("time_limit");
         let mem = text_of("mem");
         let work_dir = text_of("work_dir");
-        let positive = |key: &str, problems: &mut Vec<String>| match m.get(key).filter(|v| !v.is_null()) {
-            None => None,
-            Some(v) => match v.as_u64().filter(|n| *n >= 1) {
-                Some(n) => Some(n),
-                None => {
-                    problems.push(format!("`{key}` must be an integer of 1 or more, not {v}"));
-                    None
-                }
-            },
-        };
+        let positive =
+            |key: &str, problems: &mut Vec<String>| match m.get(key).filter(|v| !v.is_null()) {
+                None => None,
+                Some(v) => match v.as_u64().filter(|n| *n >= 1) {
+                    Some(n) => Some(n),
+                    None => {
+                        problems.push(format!("`{key}` must be an integer of 1 or more, not {v}"));
+                        None
+                    }
+                },
+            };
         let cpus = positive("cpus", &mut problems);
-        let max_jobs = positive("max_jobs", &mut problems)
-            .map_or(DEFAULT_MAX_JOBS, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        let max_jobs = positive("max_jobs", &mut problems).map_or(DEFAULT_MAX_JOBS, |n| {
+            usize::try_from(n).unwrap_or(usize::MAX)
+        });
         let extra_args = match m.get("extra_args") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => items
@@ -104,7 +103,9 @@ impl SlurmConfig {
                 })
                 .collect(),
             Some(other) => {
-                problems.push(format!("`extra_args` must be a list of sbatch arguments, not {other}"));
+                problems.push(format!(
+                    "`extra_args` must be a list of sbatch arguments, not {other}"
+                ));
                 Vec::new()
             }
         };
@@ -132,7 +133,9 @@ impl SlurmConfig {
         }
         let work_dir = PathBuf::from(work_dir.unwrap_or_default());
         let work_dir = if work_dir.is_relative() {
-            std::env::current_dir().map(|d| d.join(&work_dir)).unwrap_or(work_dir)
+            std::env::current_dir()
+                .map(|d| d.join(&work_dir))
+                .unwrap_or(work_dir)
         } else {
             work_dir
         };
@@ -183,7 +186,13 @@ mod tests {
         .unwrap();
         assert_eq!(
             c.sbatch_options(),
-            ["--partition=short", "--time=0:10:00", "--cpus-per-task=2", "--mem=1G", "--account=lab"]
+            [
+                "--partition=short",
+                "--time=0:10:00",
+                "--cpus-per-task=2",
+                "--mem=1G",
+                "--account=lab"
+            ]
         );
         assert_eq!(c.max_jobs, 50);
         assert_eq!(c.work_dir, PathBuf::from("/shared/ft"));
@@ -192,7 +201,8 @@ mod tests {
 
     #[test]
     fn every_problem_is_told_at_once() {
-        let e = SlurmConfig::parse(&json!({"cpus": 0, "extra_args": "x", "colour": "red"})).unwrap_err();
+        let e = SlurmConfig::parse(&json!({"cpus": 0, "extra_args": "x", "colour": "red"}))
+            .unwrap_err();
         assert!(e.contains("unknown key `colour`"), "{e}");
         assert!(e.contains("`cpus` must be"), "{e}");
         assert!(e.contains("`extra_args` must be"), "{e}");

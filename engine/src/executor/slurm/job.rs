@@ -53,7 +53,13 @@ fn quoted(text: &str) -> String {
 pub fn job_name(step: &str) -> String {
     let clean: String = step
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(48)
         .collect();
     format!("flowtoy-{clean}")
@@ -63,7 +69,11 @@ pub fn job_name(step: &str) -> String {
 /// environment, with its input and output in `dir`.
 fn script(dir: &Path, step: &str, stdin: bool) -> String {
     let dir = quoted(&dir.to_string_lossy());
-    let input = if stdin { "\"$dir/payload\"" } else { "/dev/null" };
+    let input = if stdin {
+        "\"$dir/payload\""
+    } else {
+        "/dev/null"
+    };
     format!(
         "#!/bin/bash\n\
          # flowtoy job of step {step:?}. The program, its arguments and its environment\n\
@@ -111,7 +121,11 @@ impl JobFiles {
             f.write_all(text.as_bytes())
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))
         };
-        write("job.sh", &script(&files.dir, step, line.stdin.is_some()), 0o700)?;
+        write(
+            "job.sh",
+            &script(&files.dir, step, line.stdin.is_some()),
+            0o700,
+        )?;
         if let Some(stdin) = &line.stdin {
             write("payload", stdin, 0o600)?;
         }
@@ -142,7 +156,9 @@ impl JobFiles {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let out = cmd.output().map_err(|e| format!("cannot run sbatch: {e}"))?;
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cannot run sbatch: {e}"))?;
         if !out.status.success() {
             return Err(format!(
                 "sbatch refused the job: {}",
@@ -244,7 +260,9 @@ mod tests {
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&job.dir), 0o700);
         assert_eq!(mode(&job.dir.join("payload")), 0o600);
-        assert!(!fs::read_to_string(job.dir.join("job.sh")).unwrap().contains("hunter2"));
+        assert!(!fs::read_to_string(job.dir.join("job.sh"))
+            .unwrap()
+            .contains("hunter2"));
         job.remove_payload();
         assert!(!job.dir.join("payload").exists());
         job.remove();

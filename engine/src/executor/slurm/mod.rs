@@ -97,7 +97,9 @@ impl Executor for SlurmExecutor {
         let process = ProcessConfig::parse(&job.configuration)?;
         let line = process.command_line(&job.payload)?;
         if ctx.is_cancelled() {
-            return Ok(ProviderResult::failed("cancelled before its job was submitted"));
+            return Ok(ProviderResult::failed(
+                "cancelled before its job was submitted",
+            ));
         }
         // The job starts where the program would start here: `cwd`, taken
         // from this process's directory when relative (the file system is
@@ -109,7 +111,13 @@ impl Executor for SlurmExecutor {
         };
         let step = ctx.step();
         let files = JobFiles::write(&self.config.work_dir, step, &line)?;
-        let submitted = files.submit(step, &line, &process.env, &cwd, &self.config.sbatch_options());
+        let submitted = files.submit(
+            step,
+            &line,
+            &process.env,
+            &cwd,
+            &self.config.sbatch_options(),
+        );
         let id = match submitted {
             Ok(id) => id,
             Err(e) => {
@@ -126,7 +134,8 @@ impl Executor for SlurmExecutor {
             Stop::Cancelled { timeout } => {
                 let output = files.read(process.max_output_bytes);
                 let mut result = failed_job(&id, &output, "CANCELLED");
-                result.status.notes = vec![if timeout { "timeout" } else { "cancelled" }.to_string()];
+                result.status.notes =
+                    vec![if timeout { "timeout" } else { "cancelled" }.to_string()];
                 if timeout {
                     result.meta.insert("timeout".into(), Value::Bool(true));
                 }
@@ -157,7 +166,11 @@ impl SlurmExecutor {
                 // The cluster confirms the end; a call does not wait forever.
                 if slot.wait(CANCEL_GRACE).is_none() {
                     self.watcher.forget(id);
-                    tracing::warn!(step = ctx.step(), "Slurm job {id} was cancelled but still shows as {}", slot.last_state());
+                    tracing::warn!(
+                        step = ctx.step(),
+                        "Slurm job {id} was cancelled but still shows as {}",
+                        slot.last_state()
+                    );
                 }
                 return Stop::Cancelled { timeout: timed_out };
             }
@@ -165,7 +178,13 @@ impl SlurmExecutor {
     }
 
     /// The result of a job that ended by itself.
-    fn ended(&self, files: &JobFiles, id: &str, end: &JobEnd, process: &ProcessConfig) -> ProviderResult {
+    fn ended(
+        &self,
+        files: &JobFiles,
+        id: &str,
+        end: &JobEnd,
+        process: &ProcessConfig,
+    ) -> ProviderResult {
         let ran_to_the_end = matches!(end.state.as_str(), "COMPLETED" | "FAILED" | "VANISHED");
         if ran_to_the_end {
             let since = Instant::now();
@@ -211,12 +230,16 @@ fn cluster_reason(id: &str, end: &JobEnd, slurm_log: &str) -> String {
         "TIMEOUT" => "the cluster killed it at its time limit (time_limit)".to_string(),
         "OUT_OF_MEMORY" => "the cluster killed it: out of memory (mem)".to_string(),
         "NODE_FAIL" => "its node failed".to_string(),
-        "CANCELLED" => "it was cancelled outside flowtoy (scancel by a user or an administrator)".to_string(),
+        "CANCELLED" => {
+            "it was cancelled outside flowtoy (scancel by a user or an administrator)".to_string()
+        }
         "PREEMPTED" => "the cluster preempted it".to_string(),
         "BOOT_FAIL" => "its node failed to boot".to_string(),
         "DEADLINE" => "it missed its deadline".to_string(),
         "VANISHED" => "the cluster no longer knows it and it left no exit code".to_string(),
-        "COMPLETED" | "FAILED" => "its program never ran to the end (no exit code written)".to_string(),
+        "COMPLETED" | "FAILED" => {
+            "its program never ran to the end (no exit code written)".to_string()
+        }
         other => format!("it ended {other}"),
     };
     let mut note = format!("Slurm job {id} failed: {what} [{}", end.state);
@@ -242,17 +265,32 @@ mod tests {
 
     #[test]
     fn only_process_steps_are_accepted() {
-        let e = SlurmExecutorType.create(&json!({"work_dir": "/tmp/x"})).unwrap();
+        let e = SlurmExecutorType
+            .create(&json!({"work_dir": "/tmp/x"}))
+            .unwrap();
         assert!(e.accepts("process").is_ok());
-        assert!(e.accepts("rest").unwrap_err().contains("only `process` steps"));
+        assert!(e
+            .accepts("rest")
+            .unwrap_err()
+            .contains("only `process` steps"));
         assert_eq!(e.max_in_flight(), Some(config::DEFAULT_MAX_JOBS));
     }
 
     #[test]
     fn the_clusters_reason_is_told() {
-        let end = JobEnd { state: "TIMEOUT".into(), reason: "TimeLimit".into() };
-        let note = cluster_reason("7", &end, "slurmstepd: error: *** JOB 7 ON vm CANCELLED AT 2026 DUE TO TIME LIMIT ***\n");
-        assert!(note.starts_with("Slurm job 7 failed: the cluster killed it at its time limit"), "{note}");
+        let end = JobEnd {
+            state: "TIMEOUT".into(),
+            reason: "TimeLimit".into(),
+        };
+        let note = cluster_reason(
+            "7",
+            &end,
+            "slurmstepd: error: *** JOB 7 ON vm CANCELLED AT 2026 DUE TO TIME LIMIT ***\n",
+        );
+        assert!(
+            note.starts_with("Slurm job 7 failed: the cluster killed it at its time limit"),
+            "{note}"
+        );
         assert!(note.contains("[TIMEOUT, TimeLimit]"), "{note}");
         assert!(note.contains("DUE TO TIME LIMIT"), "{note}");
     }

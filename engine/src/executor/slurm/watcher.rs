@@ -229,7 +229,11 @@ pub fn parse_squeue(text: &str) -> HashMap<String, JobEnd> {
                     id.to_string(),
                     JobEnd {
                         state: state.to_string(),
-                        reason: if reason == "None" { String::new() } else { reason.to_string() },
+                        reason: if reason == "None" {
+                            String::new()
+                        } else {
+                            reason.to_string()
+                        },
                     },
                 )
             })

@@ -23,7 +23,11 @@ pub struct NumberedExecutor {
 
 impl ExecutorType for Numbered {
     fn info(&self) -> ProviderInfo {
-        ProviderInfo::new("numbered", "runs process steps as numbered jobs (tests only)", "0.1.0")
+        ProviderInfo::new(
+            "numbered",
+            "runs process steps as numbered jobs (tests only)",
+            "0.1.0",
+        )
     }
 
     fn create(&self, configuration: &Value) -> Result<Box<dyn Executor>, String> {
@@ -57,7 +61,11 @@ impl Executor for NumberedExecutor {
     }
 
     fn run(&self, job: &ExecutorJob, ctx: &CallContext) -> Result<ProviderResult, String> {
-        let id = format!("{}-{}", self.prefix, self.next.fetch_add(1, Ordering::SeqCst));
+        let id = format!(
+            "{}-{}",
+            self.prefix,
+            self.next.fetch_add(1, Ordering::SeqCst)
+        );
         ctx.report_job_id(&id);
         let provider = ProcessProviderType.create(&job.configuration)?;
         let result = provider.call(&job.payload, ctx)?;
