@@ -71,7 +71,8 @@ PartitionName=debug Nodes=$H Default=YES MaxTime=INFINITE State=UP
 EOF
   export SLURM_CONF=$C/slurm.conf
   munged -F -f --key-file="$C/munge/munge.key" --socket="$C/munge/munge.socket" \
-    --pid-file="$C/munge/munged.pid" --log-file="$C/log/munged.log" --seed-file="$C/munge/seed" &
+    --pid-file="$C/munge/munged.pid" --log-file="$C/log/munged.log" --seed-file="$C/munge/seed" \
+    >"$C/log/munged.out" 2>&1 &
   PIDS+=($!)
   until [ -S "$C/munge/munge.socket" ]; do sleep 0.1; done
   slurmctld -D -i -f "$SLURM_CONF" >"$C/log/ctld.out" 2>&1 &
@@ -112,7 +113,7 @@ flow:
     source: {type: process, configuration: {command: [sleep, "1"]}}
 EOF
   local t0; t0=$(now)
-  (cd "$d" && "$FLOWTOY" run --no-history f.yaml >/dev/null)
+  (cd "$d" && "$FLOWTOY" run --no-history f.yaml >/dev/null 2>"$d/flowtoy.log")
   echo "$(now) - $t0" | bc
 }
 

@@ -94,3 +94,6 @@ impl Placement {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
