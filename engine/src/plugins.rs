@@ -21,10 +21,14 @@ pub mod permissions;
 use crate::config::PluginsConfig;
 use crate::error::{Problem, ProblemKind};
 use crate::registry::{BrokenLibrary, ProviderOrigin, ProviderRegistry};
+use flowtoy_plugin_api::abi::abi_stable::abi_stability::abi_checking::check_layout_compatibility;
+use flowtoy_plugin_api::abi::abi_stable::library::RawLibrary;
 use flowtoy_plugin_api::abi::abi_stable::library::{lib_header_from_path, LibraryError};
 use flowtoy_plugin_api::abi::abi_stable::std_types::RResult;
+use flowtoy_plugin_api::abi::abi_stable::type_layout::TypeLayout;
 use flowtoy_plugin_api::abi::{
-    ForeignExecutorType, ForeignProviderType, PluginModuleRef, API_VERSION,
+    executor_types_layout, ExecutorTypesFn, ForeignExecutorType, ForeignProviderType,
+    PluginModuleRef, API_VERSION, EXECUTOR_LAYOUT_SYMBOL, EXECUTOR_TYPES_SYMBOL,
 };
 use flowtoy_plugin_api::{ExecutorType, ProviderType};
 pub use permissions::InsecurePlugins;
@@ -137,27 +141,62 @@ pub fn load_library(path: &Path) -> Result<PluginLibrary, String> {
         .into_iter()
         .map(ForeignProviderType::new)
         .collect::<Result<Vec<_>, _>>()?;
-    // Appended after the first version of the root module: a library
-    // built before it has no such field, and offers no executors.
-    let executors = match module.executor_types().map(|list| list()) {
-        None => Vec::new(),
-        Some(RResult::ROk(list)) => list
-            .into_iter()
-            .map(ForeignExecutorType::new)
-            .collect::<Result<Vec<_>, _>>()?,
-        Some(RResult::RErr(e)) if e.panicked => {
-            return Err(format!(
-                "it panicked while listing its executor types: {}",
-                e.message
-            ))
-        }
-        Some(RResult::RErr(e)) => return Err(e.message.into_string()),
-    };
+    let executors = executor_types(path)?;
     Ok(PluginLibrary {
         path: path.to_path_buf(),
         types,
         executors,
     })
+}
+
+/// The executor types of the library at `path` (R34), exported beside its
+/// root module: none when it has no executor entry point (every library
+/// built before executors existed); refused when what the entry point hands
+/// over is laid out differently from this flowtoy's.
+fn executor_types(path: &Path) -> Result<Vec<ForeignExecutorType>, String> {
+    // The library is already loaded (and never unloaded): this only takes
+    // another handle to it.
+    let library = RawLibrary::load_at(path).map_err(|e| describe(&e))?;
+    // SAFETY: a flowtoy plugin exports this symbol as an
+    // `extern "C" fn() -> &'static TypeLayout` (export_plugin!); other
+    // libraries do not have it (the root module was checked above).
+    let layout = match unsafe {
+        library.get::<extern "C" fn() -> &'static TypeLayout>(EXECUTOR_LAYOUT_SYMBOL)
+    } {
+        Ok(layout) => (*layout)(),
+        Err(_) => {
+            std::mem::forget(library);
+            return Ok(Vec::new());
+        }
+    };
+    if let Err(e) = check_layout_compatibility(executor_types_layout(), layout) {
+        tracing::debug!("abi_stable's layout report of the executor types: {e}");
+        return Err(
+            "layout mismatch: its executor types differ from this flowtoy's \
+             (built against an incompatible flowtoy-plugin-api; rebuild the plugin)"
+                .to_string(),
+        );
+    }
+    // SAFETY: the layout of what this entry point returns was just checked
+    // to be compatible with ours; export_plugin! defines it with this type.
+    let list = match unsafe { library.get::<ExecutorTypesFn>(EXECUTOR_TYPES_SYMBOL) } {
+        Ok(entry) => (*entry)(),
+        Err(_) => {
+            return Err(
+                "it describes executor types but exports no flowtoy_executor_types_v1".into(),
+            )
+        }
+    };
+    // Libraries are never unloaded; the executor types point into it.
+    std::mem::forget(library);
+    match list {
+        RResult::ROk(list) => list.into_iter().map(ForeignExecutorType::new).collect(),
+        RResult::RErr(e) if e.panicked => Err(format!(
+            "it panicked while listing its executor types: {}",
+            e.message
+        )),
+        RResult::RErr(e) => Err(e.message.into_string()),
+    }
 }
 
 /// The library files of `dir`, sorted by name.

@@ -27,11 +27,12 @@ mod guest;
 mod host;
 
 pub use executor::{
-    export_executor_types, no_executor_types, ExecutorTypesFn, FfiExecutor, FfiExecutorBox,
-    FfiExecutorType, FfiExecutorTypeBox, FfiExecutorType_TO, FfiExecutor_TO, FfiJobReport,
-    FfiJobReportBox, FfiJobReport_TO, ForeignExecutorType,
+    executor_types_layout, export_executor_types, ExecutorTypesFn, ExecutorTypesList, FfiExecutor,
+    FfiExecutorBox, FfiExecutorType, FfiExecutorTypeBox, FfiExecutorType_TO, FfiExecutor_TO,
+    FfiJobReport, FfiJobReportBox, FfiJobReport_TO, ForeignExecutorType, EXECUTOR_LAYOUT_SYMBOL,
+    EXECUTOR_TYPES_SYMBOL,
 };
-pub use guest::{export_types, plugin_module, plugin_module_with_executors, root_module_loader};
+pub use guest::{export_types, plugin_module, root_module_loader};
 pub use host::ForeignProviderType;
 
 /// `abi_stable` itself, re-exported so that the host and the export macro use
@@ -137,8 +138,11 @@ pub type FfiProviderTypeBox = FfiProviderType_TO<'static, RBox<()>>;
 /// The root module every flowtoy plugin library exports.
 ///
 /// This is a prefix type: later versions may only append fields after
-/// `provider_types`, and a host reading an older library sees them as absent
-/// (its accessor answers `None`).
+/// `provider_types`. Beware: abi_stable 0.11's layout check refuses a
+/// library whose root module has FEWER fields than the host's, so an
+/// appended field would make every library built before it unloadable.
+/// Executor types (SPEC R34) are therefore exported beside the root
+/// module, under [`EXECUTOR_TYPES_SYMBOL`], not in it.
 #[repr(C)]
 #[derive(StableAbi)]
 #[sabi(kind(Prefix(prefix_ref = PluginModuleRef)))]
@@ -149,9 +153,6 @@ pub struct PluginModule {
     /// The provider types the library offers.
     #[sabi(last_prefix_field)]
     pub provider_types: extern "C" fn() -> RResult<RVec<FfiProviderTypeBox>, FfiError>,
-    /// The executor types the library offers (SPEC R34). Appended after
-    /// the first version: libraries built before it have none.
-    pub executor_types: extern "C" fn() -> RResult<RVec<FfiExecutorTypeBox>, FfiError>,
 }
 
 impl RootModule for PluginModuleRef {

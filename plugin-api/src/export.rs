@@ -80,8 +80,11 @@ macro_rules! export_providers_for_api {
 /// }
 /// ```
 ///
-/// Either list may be empty. Hosts built before executors existed load such
-/// a library and see its provider types only.
+/// Either list may be empty. The root module is the one
+/// [`export_providers!`] exports, so hosts built before executors existed
+/// load such a library and see its provider types only; the executor types
+/// are exported beside it (`flowtoy_executor_types_v1`, with the layout of
+/// what it hands over in `flowtoy_executor_layout_v1`).
 #[macro_export]
 macro_rules! export_plugin {
     (providers: [$($provider_type:expr),* $(,)?], executors: [$($executor_type:expr),* $(,)?] $(,)?) => {
@@ -111,13 +114,24 @@ macro_rules! export_plugin {
             })
         }
 
+        /// The executor entry point hosts look for beside the root module.
+        #[doc(hidden)]
+        #[no_mangle]
+        pub extern "C" fn flowtoy_executor_types_v1() -> $crate::abi::ExecutorTypesList {
+            __flowtoy_executor_types()
+        }
+
+        /// The layout of what the executor entry point hands over.
+        #[doc(hidden)]
+        #[no_mangle]
+        pub extern "C" fn flowtoy_executor_layout_v1(
+        ) -> &'static $crate::abi::abi_stable::type_layout::TypeLayout {
+            $crate::abi::executor_types_layout()
+        }
+
         #[doc(hidden)]
         fn __flowtoy_root_module() -> $crate::abi::PluginModuleRef {
-            $crate::abi::plugin_module_with_executors(
-                $crate::abi::API_VERSION,
-                __flowtoy_provider_types,
-                __flowtoy_executor_types,
-            )
+            $crate::abi::plugin_module($crate::abi::API_VERSION, __flowtoy_provider_types)
         }
 
         #[doc(hidden)]

@@ -62,8 +62,28 @@ pub trait FfiExecutorType: Send + Sync {
 /// An executor type living in the plugin, owned by the host.
 pub type FfiExecutorTypeBox = FfiExecutorType_TO<'static, abi_stable::std_types::RBox<()>>;
 
-/// The type of a root module's `executor_types` entry.
-pub type ExecutorTypesFn = extern "C" fn() -> RResult<RVec<FfiExecutorTypeBox>, FfiError>;
+/// What a library's executor entry point answers.
+pub type ExecutorTypesList = RResult<RVec<FfiExecutorTypeBox>, FfiError>;
+
+/// The type of a library's executor entry point.
+pub type ExecutorTypesFn = extern "C" fn() -> ExecutorTypesList;
+
+/// The symbol of a library's executor entry point (an [`ExecutorTypesFn`]),
+/// exported by [`export_plugin!`](crate::export_plugin) beside the root
+/// module. A library without it (every library built before executors
+/// existed) offers no executors.
+pub const EXECUTOR_TYPES_SYMBOL: &[u8] = b"flowtoy_executor_types_v1\0";
+
+/// The symbol of a function answering the layout of
+/// [`ExecutorTypesList`] as the library was built, which the host checks
+/// against its own with abi_stable before calling the entry point.
+pub const EXECUTOR_LAYOUT_SYMBOL: &[u8] = b"flowtoy_executor_layout_v1\0";
+
+/// The layout of [`ExecutorTypesList`] (everything an executor entry point
+/// hands over), for the check of [`EXECUTOR_LAYOUT_SYMBOL`].
+pub extern "C" fn executor_types_layout() -> &'static abi_stable::type_layout::TypeLayout {
+    <ExecutorTypesList as abi_stable::StableAbi>::LAYOUT
+}
 
 // ---- the plugin side ----
 
@@ -143,11 +163,6 @@ pub fn export_executor_types(
             .map(|t| FfiExecutorType_TO::from_value(ExportedExecutorType(t), TD_Opaque))
             .collect())
     })
-}
-
-/// The `executor_types` of a library that offers none.
-pub extern "C" fn no_executor_types() -> RResult<RVec<FfiExecutorTypeBox>, FfiError> {
-    RResult::ROk(RVec::new())
 }
 
 // ---- the host side ----

@@ -134,20 +134,9 @@ pub fn plugin_module(
     api_version: u32,
     provider_types: extern "C" fn() -> RResult<RVec<FfiProviderTypeBox>, FfiError>,
 ) -> PluginModuleRef {
-    plugin_module_with_executors(api_version, provider_types, super::no_executor_types)
-}
-
-/// Builds the root module of a plugin library declaring `api_version` that
-/// also offers executor types (SPEC R34).
-pub fn plugin_module_with_executors(
-    api_version: u32,
-    provider_types: extern "C" fn() -> RResult<RVec<FfiProviderTypeBox>, FfiError>,
-    executor_types: super::ExecutorTypesFn,
-) -> PluginModuleRef {
     PluginModule {
         api_version,
         provider_types,
-        executor_types,
     }
     .leak_into_prefix()
 }
