@@ -15,6 +15,8 @@ mod bench_workloads;
 mod cli_commands;
 mod config_errors;
 mod ecosystem;
+mod executor_slurm;
+mod executors;
 mod faults;
 mod fuzz_regressions;
 mod history;

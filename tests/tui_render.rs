@@ -279,6 +279,8 @@ fn the_engines_own_status_json_is_understood() {
                 outputs: vec![],
                 attempt: None,
                 items: None,
+                executor: None,
+                job_id: None,
             })
         };
     let status = RunStatus {

@@ -1,4 +1,5 @@
-//! The built-in provider types (`env`, `process`, `rest`, SPEC R11) and what
+//! The built-in provider types (`env`, `process`, `rest`, SPEC R11), the
+//! built-in `slurm` executor (R35), and what
 //! the engine needs to know about them beyond creating and calling them:
 //! which values an `env` source makes secret (R24) and how it shows in the
 //! template `sources` context (R8). The runner asks for these through
@@ -24,6 +25,10 @@ impl ProviderRegistry {
         );
         r.add(
             Arc::new(flowtoy_provider_rest::RestProviderType),
+            ProviderOrigin::BuiltIn,
+        );
+        r.add_executor(
+            Arc::new(crate::executor::slurm::SlurmExecutorType),
             ProviderOrigin::BuiltIn,
         );
         r

@@ -39,6 +39,9 @@ pub enum ProblemKind {
     Cycle,
     /// A plugin directory or library problem.
     Plugin,
+    /// An executor type nobody provides, an executor configuration its type
+    /// refuses, or a step its executor cannot run (R34, R35).
+    Executor,
 }
 
 /// Whether a problem stops the configuration from running.

@@ -79,6 +79,7 @@
 mod builtins;
 pub mod config;
 pub mod error;
+pub mod executor;
 pub mod flows;
 pub mod history;
 pub mod input;

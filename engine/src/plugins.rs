@@ -21,10 +21,16 @@ pub mod permissions;
 use crate::config::PluginsConfig;
 use crate::error::{Problem, ProblemKind};
 use crate::registry::{BrokenLibrary, ProviderOrigin, ProviderRegistry};
+use flowtoy_plugin_api::abi::abi_stable::abi_stability::abi_checking::check_layout_compatibility;
+use flowtoy_plugin_api::abi::abi_stable::library::RawLibrary;
 use flowtoy_plugin_api::abi::abi_stable::library::{lib_header_from_path, LibraryError};
 use flowtoy_plugin_api::abi::abi_stable::std_types::RResult;
-use flowtoy_plugin_api::abi::{ForeignProviderType, PluginModuleRef, API_VERSION};
-use flowtoy_plugin_api::ProviderType;
+use flowtoy_plugin_api::abi::abi_stable::type_layout::TypeLayout;
+use flowtoy_plugin_api::abi::{
+    executor_types_layout, ExecutorTypesFn, ForeignExecutorType, ForeignProviderType,
+    PluginModuleRef, API_VERSION, EXECUTOR_LAYOUT_SYMBOL, EXECUTOR_TYPES_SYMBOL,
+};
+use flowtoy_plugin_api::{ExecutorType, ProviderType};
 pub use permissions::InsecurePlugins;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -39,6 +45,9 @@ pub struct PluginLibrary {
     pub path: PathBuf,
     /// The provider types it offers.
     pub types: Vec<ForeignProviderType>,
+    /// The executor types it offers (R34; none from libraries built before
+    /// executors existed).
+    pub executors: Vec<ForeignExecutorType>,
 }
 
 /// True when `path` is named like a shared library.
@@ -132,10 +141,62 @@ pub fn load_library(path: &Path) -> Result<PluginLibrary, String> {
         .into_iter()
         .map(ForeignProviderType::new)
         .collect::<Result<Vec<_>, _>>()?;
+    let executors = executor_types(path)?;
     Ok(PluginLibrary {
         path: path.to_path_buf(),
         types,
+        executors,
     })
+}
+
+/// The executor types of the library at `path` (R34), exported beside its
+/// root module: none when it has no executor entry point (every library
+/// built before executors existed); refused when what the entry point hands
+/// over is laid out differently from this flowtoy's.
+fn executor_types(path: &Path) -> Result<Vec<ForeignExecutorType>, String> {
+    // The library is already loaded (and never unloaded): this only takes
+    // another handle to it.
+    let library = RawLibrary::load_at(path).map_err(|e| describe(&e))?;
+    // SAFETY: a flowtoy plugin exports this symbol as an
+    // `extern "C" fn() -> &'static TypeLayout` (export_plugin!); other
+    // libraries do not have it (the root module was checked above).
+    let layout = match unsafe {
+        library.get::<extern "C" fn() -> &'static TypeLayout>(EXECUTOR_LAYOUT_SYMBOL)
+    } {
+        Ok(layout) => (*layout)(),
+        Err(_) => {
+            std::mem::forget(library);
+            return Ok(Vec::new());
+        }
+    };
+    if let Err(e) = check_layout_compatibility(executor_types_layout(), layout) {
+        tracing::debug!("abi_stable's layout report of the executor types: {e}");
+        return Err(
+            "layout mismatch: its executor types differ from this flowtoy's \
+             (built against an incompatible flowtoy-plugin-api; rebuild the plugin)"
+                .to_string(),
+        );
+    }
+    // SAFETY: the layout of what this entry point returns was just checked
+    // to be compatible with ours; export_plugin! defines it with this type.
+    let list = match unsafe { library.get::<ExecutorTypesFn>(EXECUTOR_TYPES_SYMBOL) } {
+        Ok(entry) => (*entry)(),
+        Err(_) => {
+            return Err(
+                "it describes executor types but exports no flowtoy_executor_types_v1".into(),
+            )
+        }
+    };
+    // Libraries are never unloaded; the executor types point into it.
+    std::mem::forget(library);
+    match list {
+        RResult::ROk(list) => list.into_iter().map(ForeignExecutorType::new).collect(),
+        RResult::RErr(e) if e.panicked => Err(format!(
+            "it panicked while listing its executor types: {}",
+            e.message
+        )),
+        RResult::RErr(e) => Err(e.message.into_string()),
+    }
 }
 
 /// The library files of `dir`, sorted by name.
@@ -284,6 +345,36 @@ fn add_library(
                 ProblemKind::Plugin,
                 format!(
                     "plugin library {} replaces the {other} provider '{name}'",
+                    path.display()
+                ),
+            )),
+        }
+    }
+    for executor in library.executors {
+        let name = executor.info().name;
+        tracing::debug!(
+            "plugin library {} provides executor '{name}'",
+            path.display()
+        );
+        let origin = ProviderOrigin::Library(path.clone());
+        match registry
+            .add_executor(Arc::new(executor), origin)
+            .map(|r| r.origin)
+        {
+            None => {}
+            Some(ProviderOrigin::Library(first)) => problems.push(Problem::new(
+                ProblemKind::Plugin,
+                format!(
+                    "executor type '{name}' is provided by two plugin libraries: {} and {}; \
+                 remove one of them from the plugin directories",
+                    first.display(),
+                    path.display()
+                ),
+            )),
+            Some(other) => registry.warnings.push(Problem::warning(
+                ProblemKind::Plugin,
+                format!(
+                    "plugin library {} replaces the {other} executor '{name}'",
                     path.display()
                 ),
             )),

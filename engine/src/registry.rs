@@ -2,7 +2,8 @@
 //! and providers registered in-process by an embedding program (SPEC R21, R23).
 
 use crate::error::Problem;
-use flowtoy_plugin_api::{ProviderInfo, ProviderType};
+use crate::executor::RegisteredExecutor;
+use flowtoy_plugin_api::{ExecutorType, ProviderInfo, ProviderType};
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::fmt;
@@ -89,6 +90,8 @@ pub struct ProviderRegistry {
     /// Things worth telling the user (a library that did not load, a plugin
     /// replacing a built-in, ...).
     pub warnings: Vec<Problem>,
+    /// Executor types (R34) besides `local`, by name.
+    executors: IndexMap<String, RegisteredExecutor>,
 }
 
 impl ProviderRegistry {
@@ -147,6 +150,60 @@ impl ProviderRegistry {
     /// Every provider type, in registration order.
     pub fn iter(&self) -> impl Iterator<Item = &RegisteredProvider> {
         self.types.values()
+    }
+
+    /// Adds an executor type (R34) with its origin, replacing one of the
+    /// same name. Returns the entry it replaced.
+    pub fn add_executor(
+        &mut self,
+        executor_type: Arc<dyn ExecutorType>,
+        origin: ProviderOrigin,
+    ) -> Option<RegisteredExecutor> {
+        let info = executor_type.info();
+        self.executors.insert(
+            info.name.clone(),
+            RegisteredExecutor {
+                executor_type,
+                info,
+                origin,
+            },
+        )
+    }
+
+    /// Registers an executor type in-process (no shared library).
+    pub fn register_executor(&mut self, executor_type: Arc<dyn ExecutorType>) {
+        self.add_executor(executor_type, ProviderOrigin::InProcess);
+    }
+
+    /// The executor type called `name` (`local` is not registered: it is
+    /// this process).
+    pub fn executor(&self, name: &str) -> Option<&RegisteredExecutor> {
+        self.executors.get(name)
+    }
+
+    /// Every executor type besides `local`, in registration order.
+    pub fn executors(&self) -> impl Iterator<Item = &RegisteredExecutor> {
+        self.executors.values()
+    }
+
+    /// The message for an executor type nobody provides.
+    pub fn unknown_executor_message(&self, name: &str) -> String {
+        let known = std::iter::once(crate::config::ExecutorDef::LOCAL)
+            .chain(self.executors.keys().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut msg = format!(
+            "executor type '{name}' is not built in and no loaded plugin provides it (known executors: {known}); \
+             fix `executor.type`, or add the plugin's directory with --plugin-dir"
+        );
+        for b in &self.broken {
+            msg.push_str(&format!(
+                "; plugin library {} failed to load: {}",
+                b.path.display(),
+                b.reason
+            ));
+        }
+        msg
     }
 
     /// The message for a type nobody provides, naming broken libraries that

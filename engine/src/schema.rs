@@ -76,7 +76,9 @@ pub fn flow_schema() -> Value {
                 "type": ["number", "null"],
                 "exclusiveMinimum": 0
             },
-            "count": {"type": ["integer", "null"], "minimum": 1}
+            "count": {"type": ["integer", "null"], "minimum": 1},
+            "executor": executor(),
+            "slurmConfiguration": slurm_configuration()
         }
     })
 }
@@ -172,7 +174,48 @@ fn runner_keys() -> Vec<(&'static str, Value)> {
             "timeout",
             json!({"description": "The timeout of steps that do not set their own.", "$ref": "#/$defs/timeout"}),
         ),
+        (
+            "executor",
+            json!({"description": "Where steps run unless they say otherwise (R34; default local).", "$ref": "#/$defs/executor"}),
+        ),
     ]
+}
+
+/// An `executor` mapping (R34): a type and its configuration; the `slurm`
+/// executor's keys are known (R35), a plugin executor's are open.
+fn executor() -> Value {
+    json!({
+        "description": "Where a step runs (R34): local (this process, the default), slurm (batch jobs on a Slurm cluster, process steps only), or an executor type of a plugin.",
+        "type": ["object", "null"],
+        "required": ["type"],
+        "properties": {
+            "type": {"type": "string", "minLength": 1, "examples": ["local", "slurm"]},
+            "configuration": {"type": ["object", "null"]}
+        },
+        "additionalProperties": false,
+        "if": {"properties": {"type": {"const": "slurm"}}},
+        "then": {"properties": {"configuration": {"$ref": "#/$defs/slurmConfiguration"}}}
+    })
+}
+
+/// The `slurm` executor's configuration (R35).
+fn slurm_configuration() -> Value {
+    json!({
+        "description": "The slurm executor: sbatch options, the shared work directory, and its limits.",
+        "type": "object",
+        "required": ["work_dir"],
+        "properties": {
+            "work_dir": {"description": "A directory this machine and the cluster's nodes share: job scripts, payloads and outputs go there.", "type": "string", "minLength": 1},
+            "partition": {"description": "sbatch --partition.", "type": ["string", "null"]},
+            "time_limit": {"description": "sbatch --time (minutes, MM:SS, HH:MM:SS, D-HH:MM...).", "type": ["string", "integer", "null"]},
+            "cpus": {"description": "sbatch --cpus-per-task.", "$ref": "#/$defs/count"},
+            "mem": {"description": "sbatch --mem (e.g. 500M, 4G).", "type": ["string", "integer", "null"]},
+            "extra_args": {"description": "More sbatch arguments, e.g. --account=lab.", "type": ["array", "null"], "items": {"type": "string"}},
+            "max_jobs": {"description": "Most jobs in flight at once (default 100); local steps keep max_workers.", "$ref": "#/$defs/count"},
+            "poll_interval": {"description": "Seconds between two looks at all jobs in flight (one squeue call; default 1).", "type": ["number", "null"], "exclusiveMinimum": 0}
+        },
+        "additionalProperties": false
+    })
 }
 
 /// The keys of a step: one entry per key.
@@ -213,6 +256,10 @@ fn step_keys() -> Vec<(&'static str, Value)> {
         ),
         ("retry", json!({"$ref": "#/$defs/retry"})),
         ("timeout", json!({"$ref": "#/$defs/timeout"})),
+        (
+            "executor",
+            json!({"description": "Where this step runs (default: runner.executor, else local).", "$ref": "#/$defs/executor"}),
+        ),
         (
             "when",
             json!({

@@ -22,9 +22,16 @@
 //! becomes an [`FfiError`] with `panicked: true`, never a process abort.
 #![allow(non_local_definitions)] // the `#[sabi_trait]` expansions define impls inside consts
 
+mod executor;
 mod guest;
 mod host;
 
+pub use executor::{
+    executor_types_layout, export_executor_types, ExecutorTypesFn, ExecutorTypesList, FfiExecutor,
+    FfiExecutorBox, FfiExecutorType, FfiExecutorTypeBox, FfiExecutorType_TO, FfiExecutor_TO,
+    FfiJobReport, FfiJobReportBox, FfiJobReport_TO, ForeignExecutorType, EXECUTOR_LAYOUT_SYMBOL,
+    EXECUTOR_TYPES_SYMBOL,
+};
 pub use guest::{export_types, plugin_module, root_module_loader};
 pub use host::ForeignProviderType;
 
@@ -131,7 +138,11 @@ pub type FfiProviderTypeBox = FfiProviderType_TO<'static, RBox<()>>;
 /// The root module every flowtoy plugin library exports.
 ///
 /// This is a prefix type: later versions may only append fields after
-/// `provider_types`, and a host reading an older library sees them as absent.
+/// `provider_types`. Beware: abi_stable 0.11's layout check refuses a
+/// library whose root module has FEWER fields than the host's, so an
+/// appended field would make every library built before it unloadable.
+/// Executor types (SPEC R34) are therefore exported beside the root
+/// module, under [`EXECUTOR_TYPES_SYMBOL`], not in it.
 #[repr(C)]
 #[derive(StableAbi)]
 #[sabi(kind(Prefix(prefix_ref = PluginModuleRef)))]

@@ -8,6 +8,9 @@ use std::sync::Arc;
 /// host, when the provider lives in a plugin library).
 type CancelCheck = Arc<dyn Fn() -> bool + Send + Sync>;
 
+/// Hears the id a remote system gave the call's job (SPEC R34).
+type JobReporter = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// Facts about the current call: the step's name and whether the run has been
 /// cancelled (Ctrl-C, SIGTERM, or an embedding program's cancel handle).
 #[derive(Clone, Default)]
@@ -15,6 +18,7 @@ pub struct CallContext {
     step: String,
     cancelled: Arc<AtomicBool>,
     check: Option<CancelCheck>,
+    job_reporter: Option<JobReporter>,
 }
 
 impl fmt::Debug for CallContext {
@@ -33,6 +37,7 @@ impl CallContext {
             step: step.to_string(),
             cancelled,
             check: None,
+            job_reporter: None,
         }
     }
 
@@ -44,6 +49,7 @@ impl CallContext {
             step: step.to_string(),
             cancelled: Arc::new(AtomicBool::new(false)),
             check: Some(check),
+            job_reporter: None,
         }
     }
 
@@ -74,5 +80,21 @@ impl CallContext {
     /// code that can should prefer asking `is_cancelled`.
     pub fn cancel_flag(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.cancelled)
+    }
+
+    /// The same context, telling `reporter` the job ids an executor reports
+    /// with [`CallContext::report_job_id`].
+    pub fn with_job_reporter(mut self, reporter: Arc<dyn Fn(&str) + Send + Sync>) -> Self {
+        self.job_reporter = Some(reporter);
+        self
+    }
+
+    /// Tells the host the id of the job this call became on a remote
+    /// system (a Slurm job id), so status readers can show it. Providers
+    /// and local calls never need it; without a reporter it does nothing.
+    pub fn report_job_id(&self, id: &str) {
+        if let Some(report) = &self.job_reporter {
+            report(id);
+        }
     }
 }

@@ -70,6 +70,92 @@ macro_rules! export_providers_for_api {
     };
 }
 
+/// Exports provider types and executor types (SPEC R34) from a plugin
+/// library; like [`export_providers!`], once per `cdylib` crate.
+///
+/// ```ignore
+/// flowtoy_plugin_api::export_plugin! {
+///     providers: [MyProviderType],
+///     executors: [MyExecutorType],
+/// }
+/// ```
+///
+/// Either list may be empty. The root module is the one
+/// [`export_providers!`] exports, so hosts built before executors existed
+/// load such a library and see its provider types only; the executor types
+/// are exported beside it (`flowtoy_executor_types_v1`, with the layout of
+/// what it hands over in `flowtoy_executor_layout_v1`).
+#[macro_export]
+macro_rules! export_plugin {
+    (providers: [$($provider_type:expr),* $(,)?], executors: [$($executor_type:expr),* $(,)?] $(,)?) => {
+        #[doc(hidden)]
+        extern "C" fn __flowtoy_provider_types() -> $crate::abi::abi_stable::std_types::RResult<
+            $crate::abi::abi_stable::std_types::RVec<$crate::abi::FfiProviderTypeBox>,
+            $crate::abi::FfiError,
+        > {
+            $crate::abi::export_types(|| {
+                ::std::vec![$(
+                    ::std::boxed::Box::new($provider_type)
+                        as ::std::boxed::Box<dyn $crate::ProviderType>
+                ),*]
+            })
+        }
+
+        #[doc(hidden)]
+        extern "C" fn __flowtoy_executor_types() -> $crate::abi::abi_stable::std_types::RResult<
+            $crate::abi::abi_stable::std_types::RVec<$crate::abi::FfiExecutorTypeBox>,
+            $crate::abi::FfiError,
+        > {
+            $crate::abi::export_executor_types(|| {
+                ::std::vec![$(
+                    ::std::boxed::Box::new($executor_type)
+                        as ::std::boxed::Box<dyn $crate::ExecutorType>
+                ),*]
+            })
+        }
+
+        /// The executor entry point hosts look for beside the root module.
+        #[doc(hidden)]
+        #[no_mangle]
+        pub extern "C" fn flowtoy_executor_types_v1() -> $crate::abi::ExecutorTypesList {
+            __flowtoy_executor_types()
+        }
+
+        /// The layout of what the executor entry point hands over.
+        #[doc(hidden)]
+        #[no_mangle]
+        pub extern "C" fn flowtoy_executor_layout_v1(
+        ) -> &'static $crate::abi::abi_stable::type_layout::TypeLayout {
+            $crate::abi::executor_types_layout()
+        }
+
+        #[doc(hidden)]
+        fn __flowtoy_root_module() -> $crate::abi::PluginModuleRef {
+            $crate::abi::plugin_module($crate::abi::API_VERSION, __flowtoy_provider_types)
+        }
+
+        #[doc(hidden)]
+        extern "C" fn __flowtoy_root_module_loader(
+        ) -> $crate::abi::abi_stable::library::RootModuleResult {
+            $crate::abi::root_module_loader(__flowtoy_root_module)
+        }
+
+        /// The library header `abi_stable` looks for.
+        #[doc(hidden)]
+        #[no_mangle]
+        #[allow(non_upper_case_globals)]
+        pub static _1as_0lib_1header_0root_bmodule_bloader:
+            $crate::abi::abi_stable::library::LibHeader = unsafe {
+            $crate::abi::abi_stable::library::LibHeader::from_constructor::<
+                $crate::abi::PluginModuleRef,
+            >(
+                __flowtoy_root_module_loader,
+                $crate::abi::abi_stable::library::CheckTypeLayout::Yes,
+            )
+        };
+    };
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1,6 +1,7 @@
 //! `flowtoy graph`: the dependency graph as Graphviz dot or a Mermaid
 //! flowchart. Arrows point from a step to the steps that need it (the way
-//! data flows); each step is labelled with its provider type. Dependencies
+//! data flows); each step is labelled with its provider type (and its
+//! executor, when it runs elsewhere than this process). Dependencies
 //! named in `depends_on` are solid, those that come only from a template
 //! reference (`flows.NAME`) are dashed.
 
@@ -43,10 +44,14 @@ fn edges(config: &Config) -> Vec<Edge> {
     edges
 }
 
-/// A node's second line: the provider type, and `foreach` / `when` when the
+/// A node's second line: the provider type, `on EXECUTOR` when the step
+/// runs elsewhere than this process (R34), and `foreach` / `when` when the
 /// step fans out or runs on a condition (R27, R28).
-fn kind_label(step: &StepDef, type_name: &str) -> String {
+fn kind_label(config: &Config, index: usize, step: &StepDef, type_name: &str) -> String {
     let mut label = type_name.to_string();
+    if let Some(remote) = config.placement(index).remote() {
+        label.push_str(&format!(", on {}", remote.definition.type_name));
+    }
     if step.control().foreach.is_some() {
         label.push_str(", foreach");
     }
@@ -62,8 +67,8 @@ fn dot(config: &Config) -> String {
         "// dashed: a dependency that comes only from a template reference (flows.NAME)\n\
          digraph flow {\n  rankdir=LR;\n  node [shape=box];\n",
     );
-    for (step, source) in config.steps_with_sources() {
-        let kind = kind_label(step, &source.type_name);
+    for (i, (step, source)) in config.steps_with_sources().enumerate() {
+        let kind = kind_label(config, i, step, &source.type_name);
         out.push_str(&format!(
             "  \"{}\" [label=\"{}\\n({})\"];\n",
             dot_escape(&step.name),
@@ -106,7 +111,7 @@ fn mermaid(config: &Config) -> String {
          %% dashed: a dependency that comes only from a template reference (flows.NAME)\n",
     );
     for (i, (step, source)) in config.steps_with_sources().enumerate() {
-        let kind = kind_label(step, &source.type_name);
+        let kind = kind_label(config, i, step, &source.type_name);
         out.push_str(&format!(
             "  s{}[\"{}<br/>({})\"]\n",
             i + 1,

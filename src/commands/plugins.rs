@@ -1,5 +1,6 @@
 //! `flowtoy plugins`: every provider type, where it comes from, its version
-//! and what it does (SPEC R18, R21).
+//! and what it does (SPEC R18, R21); then, under a header of their own, the
+//! executor types (R34).
 
 use crate::cli::PluginsArgs;
 use crate::error::{CliResult, OK};
@@ -19,18 +20,33 @@ pub fn run(args: PluginsArgs) -> CliResult {
     Ok(OK)
 }
 
-/// The listing: one row per provider type, columns aligned.
+/// The listing: one row per provider type, then one per executor type,
+/// columns aligned.
 fn table(registry: &ProviderRegistry) -> String {
     let header = ["TYPE", "VERSION", "ORIGIN", "DESCRIPTION"].map(String::from);
+    let executors = ["EXECUTOR", "VERSION", "ORIGIN", "DESCRIPTION"].map(String::from);
+    let local = [
+        "local".to_string(),
+        env!("CARGO_PKG_VERSION").to_string(),
+        "built-in".to_string(),
+        "runs steps in this process (the default)".to_string(),
+    ];
+    let row = |info: &flowtoy::plugin_api::ProviderInfo, origin: String| {
+        [
+            info.name.clone(),
+            info.version.clone(),
+            origin,
+            info.description.clone(),
+        ]
+    };
     let rows: Vec<[String; 4]> = std::iter::once(header)
-        .chain(registry.iter().map(|p| {
-            [
-                p.info.name.clone(),
-                p.info.version.clone(),
-                p.origin.to_string(),
-                p.info.description.clone(),
-            ]
-        }))
+        .chain(registry.iter().map(|p| row(&p.info, p.origin.to_string())))
+        .chain([executors, local])
+        .chain(
+            registry
+                .executors()
+                .map(|e| row(&e.info, e.origin.to_string())),
+        )
         .collect();
     let width = |col: usize| {
         rows.iter()

@@ -17,6 +17,9 @@
 //! }
 //! ```
 //!
+//! A step that runs elsewhere than this process (R34) also has
+//! `"executor": {"type": "slurm", "configuration": {...}}`.
+//!
 //! `waves[0]` is wave 1 (steps with no dependencies); steps keep file order
 //! within a wave. `explicit` means named in `depends_on`, `implicit` means
 //! referenced by a template as `flows.NAME` (both can be true). When the
@@ -26,7 +29,7 @@
 use super::load;
 use crate::cli::ValidateArgs;
 use crate::error::{CliResult, OK};
-use flowtoy::config::{Config, Foreach, RetryPolicy, SourceDef, StepDef};
+use flowtoy::config::{Config, ExecutorDef, Foreach, RetryPolicy, SourceDef, StepDef};
 use flowtoy::FlowError;
 use serde::Serialize;
 use serde_json::json;
@@ -92,10 +95,13 @@ struct Control<'a> {
     after_skipped: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     max_concurrency: Option<usize>,
+    /// Where the step runs, when not in this process (R34).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    executor: Option<&'a ExecutorDef>,
 }
 
 impl<'a> Control<'a> {
-    fn of(config: &'a Config, step: &'a StepDef, source: &SourceDef) -> Self {
+    fn of(config: &'a Config, index: usize, step: &'a StepDef, source: &SourceDef) -> Self {
         let c = &step.control();
         Control {
             retry: c
@@ -109,6 +115,7 @@ impl<'a> Control<'a> {
             max_parallel: c.max_parallel,
             after_skipped: c.run_after_skipped.then_some("run"),
             max_concurrency: source.max_concurrency,
+            executor: config.placement(index).remote().map(|r| &r.definition),
         }
     }
 
@@ -140,6 +147,9 @@ impl<'a> Control<'a> {
         if let Some(n) = self.max_concurrency {
             out.push(format!("max_concurrency {n}"));
         }
+        if let Some(e) = self.executor {
+            out.push(format!("on {}", e.type_name));
+        }
         out
     }
 }
@@ -165,7 +175,7 @@ fn report(config: &Config) -> Report<'_> {
                     name: &steps[i].0.name,
                     kind: &steps[i].1.type_name,
                     on_error: config.policy(i).as_str(),
-                    control: Control::of(config, steps[i].0, steps[i].1),
+                    control: Control::of(config, i, steps[i].0, steps[i].1),
                     depends_on: graph.deps[i]
                         .iter()
                         .map(|(j, kind)| Dependency {

@@ -195,3 +195,4 @@ pub fn process_alive(pid: i32) -> bool {
 
 pub mod http_server;
 pub mod own_process;
+pub mod slurm;

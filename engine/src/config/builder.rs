@@ -229,6 +229,9 @@ impl<'a> ModelBuilder<'a> {
                 Err(msg) => problems.push(msg),
             }
         }
+        if let Some(v) = m.get("executor").filter(|v| !v.is_null()) {
+            cfg.executor = super::control::executor("runner.executor", v, &mut problems);
+        }
         for msg in problems {
             self.top_problem("runner", msg);
         }

@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 use std::time::Duration;
 
 /// The step keys read here, for the unknown-key check.
-pub const STEP_KEYS: [&str; 6] = [
+pub const STEP_KEYS: [&str; 7] = [
+    "executor",
     "retry",
     "timeout",
     "when",
@@ -71,6 +72,26 @@ impl Foreach {
     }
 }
 
+/// Where a step runs (R34): an executor type and its configuration.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ExecutorDef {
+    /// The executor type, e.g. `local` or `slurm`.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Its configuration mapping (not rendered: it holds no templates).
+    pub configuration: Value,
+}
+
+impl ExecutorDef {
+    /// The default executor: this process.
+    pub const LOCAL: &'static str = "local";
+
+    /// True for the `local` executor.
+    pub fn is_local(&self) -> bool {
+        self.type_name == Self::LOCAL
+    }
+}
+
 /// A step's run control (R25–R28). The default changes nothing.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepControl {
@@ -87,6 +108,8 @@ pub struct StepControl {
     /// `after_skipped: run`: the step runs even when a step it depends on was
     /// skipped because its `when` was false (the join of an if/else).
     pub run_after_skipped: bool,
+    /// Where it runs (R34), when not where the runner's default says.
+    pub executor: Option<ExecutorDef>,
 }
 
 impl StepControl {
@@ -98,6 +121,7 @@ impl StepControl {
         foreach: None,
         max_parallel: None,
         run_after_skipped: false,
+        executor: None,
     };
 
     /// True when nothing is set.
@@ -179,6 +203,56 @@ pub fn retry(key: &str, value: &Value, problems: &mut Vec<String>) -> Option<Ret
     (problems.len() == before).then_some(policy)
 }
 
+/// Reads an `executor` mapping `{type, configuration}`; every problem is pushed.
+pub fn executor(key: &str, value: &Value, problems: &mut Vec<String>) -> Option<ExecutorDef> {
+    let Some(m) = value.as_object() else {
+        problems.push(format!(
+            "`{key}` must be a mapping {{type, configuration}}, not {}",
+            kind_of(value)
+        ));
+        return None;
+    };
+    let before = problems.len();
+    for name in m.keys() {
+        if name != "type" && name != "configuration" {
+            problems.push(format!(
+                "unknown key `{name}` in `{key}`: use type and configuration"
+            ));
+        }
+    }
+    let type_name = match m.get("type") {
+        Some(Value::String(t)) if !t.trim().is_empty() => t.clone(),
+        None | Some(Value::Null) => {
+            problems.push(format!(
+                "`{key}` needs a `type` (local, slurm, or an executor type of a plugin)"
+            ));
+            String::new()
+        }
+        Some(other) => {
+            problems.push(format!(
+                "`{key}.type` must be an executor type name, not {}",
+                kind_of(other)
+            ));
+            String::new()
+        }
+    };
+    let configuration = match m.get("configuration") {
+        None | Some(Value::Null) => Value::Object(Map::new()),
+        Some(c @ Value::Object(_)) => c.clone(),
+        Some(other) => {
+            problems.push(format!(
+                "`{key}.configuration` must be a mapping, not {}",
+                kind_of(other)
+            ));
+            Value::Object(Map::new())
+        }
+    };
+    (problems.len() == before).then_some(ExecutorDef {
+        type_name,
+        configuration,
+    })
+}
+
 /// Reads the run-control keys of a step mapping; every problem is pushed.
 pub fn step_control(m: &Map<String, Value>, problems: &mut Vec<String>) -> StepControl {
     let mut control = StepControl::default();
@@ -222,6 +296,9 @@ pub fn step_control(m: &Map<String, Value>, problems: &mut Vec<String>) -> StepC
         if control.foreach.is_none() && m.get("foreach").is_none_or(Value::is_null) {
             problems.push("`max_parallel` limits the iterations of a `foreach` step; this step has no `foreach`".into());
         }
+    }
+    if let Some(v) = present("executor") {
+        control.executor = executor("executor", v, problems);
     }
     if let Some(v) = present("after_skipped") {
         match v.as_str() {

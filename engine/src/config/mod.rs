@@ -13,10 +13,11 @@ mod fields;
 mod graph;
 mod load;
 mod model;
+mod placement;
 mod validate;
 mod yaml;
 
-pub use control::{strip_braces, Foreach, RetryPolicy, StepControl};
+pub use control::{strip_braces, ExecutorDef, Foreach, RetryPolicy, StepControl};
 pub use graph::{EdgeKind, Graph};
 pub use load::{deep_merge, parse_yaml, LoadedFile};
 pub use model::{
@@ -118,6 +119,13 @@ impl Config {
             .flow
             .iter()
             .zip(self.compiled.resolved.iter().map(Arc::as_ref))
+    }
+
+    /// Where step `step` runs (R34): in this process, or through a remote
+    /// executor. Local for an index past the last step.
+    pub fn placement(&self, step: usize) -> &crate::executor::Placement {
+        static LOCAL: crate::executor::Placement = crate::executor::Placement::Local;
+        self.compiled.placements.get(step).unwrap_or(&LOCAL)
     }
 
     /// The failure policy of step `step` (R4: its own, else the runner's,

@@ -1,7 +1,7 @@
 //! The typed configuration model (SPEC R2–R5, R9, R12): sources, steps and
 //! their parts, the runner and plugins sections. `builder.rs` makes it.
 
-use super::control::{RetryPolicy, StepControl};
+use super::control::{ExecutorDef, RetryPolicy, StepControl};
 use crate::error::{Problem, ProblemKind};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -172,6 +172,8 @@ pub struct RunnerConfig {
     pub retry: Option<RetryPolicy>,
     /// Default timeout of every step's tries, in seconds (R26).
     pub timeout: Option<f64>,
+    /// Where steps run unless they say otherwise (R34; default `local`).
+    pub executor: Option<ExecutorDef>,
 }
 
 /// The `plugins` section, with relative dirs already resolved.

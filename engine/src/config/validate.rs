@@ -8,6 +8,7 @@ use super::load::deep_merge;
 use super::model::{InputSpec, OutputKind, SourceDef, SourceRef, StepDef};
 use super::Model;
 use crate::error::{Problem, ProblemKind};
+use crate::executor::{Placement, RemoteExecutor};
 use crate::query::{self, JmesPaths};
 use crate::registry::ProviderRegistry;
 use crate::template::{self, Templates};
@@ -31,6 +32,10 @@ pub struct Compiled {
     pub limit_of: Vec<Option<usize>>,
     /// The caps of the concurrency limits (`max_concurrency` of sources).
     pub limits: Vec<usize>,
+    /// Where each step runs (R34), by step index.
+    pub placements: Vec<Placement>,
+    /// The flow's remote executors, by lane.
+    pub remotes: Vec<Arc<RemoteExecutor>>,
 }
 
 /// Calls `f` on every string inside a JSON value.
@@ -156,6 +161,7 @@ pub fn compile(config: &Model, registry: &ProviderRegistry) -> Result<Compiled, 
     let mut references = Vec::with_capacity(config.flow.len());
     let mut named: HashMap<&str, Arc<SourceDef>> = HashMap::new();
     let mut limit_ids: HashMap<String, usize> = HashMap::new();
+    let mut placer = super::placement::Placer::default();
     for step in &config.flow {
         if let Some(first) = seen.insert(step.name.as_str(), step) {
             let at = first
@@ -251,8 +257,16 @@ pub fn compile(config: &Model, registry: &ProviderRegistry) -> Result<Compiled, 
                 }
             }
         }
+        compiled.placements.push(placer.place(
+            step,
+            &source.type_name,
+            config.runner.executor.as_ref(),
+            registry,
+            &mut problems,
+        ));
         compiled.resolved.push(source);
     }
+    compiled.remotes = placer.remotes;
     match Graph::build(&config.flow, &references) {
         Ok(g) => compiled.graph = g,
         Err(more) => problems.extend(more),

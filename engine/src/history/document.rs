@@ -182,6 +182,8 @@ impl RunRecord {
                         outputs: Cow::Owned(Vec::new()),
                         attempt: None,
                         items: None,
+                        executor: None,
+                        job_id: None,
                     },
                 };
                 (Cow::Owned(name.clone()), doc)
@@ -250,6 +252,8 @@ mod tests {
                     error: None,
                     outputs: vec!["v".into()],
                     items: None,
+                    executor: None,
+                    job_id: None,
                 }),
                 outputs: Some(Arc::new(outputs)),
                 secret: false,

@@ -107,6 +107,9 @@ fn control(h: &mut Fnv, control: &StepControl) {
         foreach,
         max_parallel,
         run_after_skipped,
+        // Where a step runs does not change what it computes: moving a
+        // step to a cluster keeps its outputs reusable on resume.
+        executor: _,
     } = control;
     match retry {
         Some(policy) => h.json(&serde_json::to_value(policy).unwrap_or(Value::Null)),

@@ -255,6 +255,8 @@ fn step(row: &Row<'_>, name: String) -> rusqlite::Result<StepRecord> {
             .unwrap_or_default(),
         attempt: row.get(2)?,
         items: items.and_then(|text| serde_json::from_str(&text).ok()),
+        executor: None,
+        job_id: None,
     };
     Ok(StepRecord {
         position: row.get::<_, i64>(0)?.max(0) as usize,

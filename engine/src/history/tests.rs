@@ -260,6 +260,8 @@ fn a_run_whose_process_is_gone_is_interrupted_at_the_next_open() {
             error: None,
             outputs: Vec::new(),
             items: None,
+            executor: None,
+            job_id: None,
         }),
         outputs: Some(Arc::new(serde_json::Map::new())),
         secret: false,

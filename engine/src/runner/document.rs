@@ -78,6 +78,12 @@ pub struct StepDocument<'a> {
     /// For a `foreach` step, how its iterations stand (R28).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<ItemCounts>,
+    /// Where it runs when not in this process: the executor type (R34).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor: Option<Cow<'a, str>>,
+    /// Its job's id on a remote executor, once submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<Cow<'a, str>>,
 }
 
 /// The `steps` mapping: step name → [`StepDocument`], in file order.
@@ -152,6 +158,8 @@ impl StepStatus {
             outputs: Cow::Borrowed(&self.outputs),
             attempt: self.attempt,
             items: self.items,
+            executor: self.executor.as_deref().map(Cow::Borrowed),
+            job_id: self.job_id.as_deref().map(Cow::Borrowed),
         }
     }
 }
@@ -199,6 +207,8 @@ impl StepDocument<'_> {
             outputs: Cow::Owned(self.outputs.into_owned()),
             attempt: self.attempt,
             items: self.items,
+            executor: self.executor.map(owned_str),
+            job_id: self.job_id.map(owned_str),
         }
     }
 }

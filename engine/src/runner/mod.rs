@@ -32,6 +32,7 @@ pub use outputs::OutputsDocument;
 pub use status::{
     now_secs, ItemCounts, RunEvent, RunOutcome, RunStatus, StatusStore, StepState, StepStatus,
 };
+pub(crate) use step::panic_message;
 pub use step::redact_meta;
 
 use crate::config::{Config, SourceDef, StepDef};
@@ -58,6 +59,8 @@ pub(crate) struct Shared {
     pub cancel: CancelHandle,
     /// Calls abandoned at their timeout, still running.
     pub in_flight: tries::CallsInFlight,
+    /// Set when a step failed under `fail`: remote jobs are cancelled.
+    pub halt: Arc<AtomicBool>,
 }
 
 /// Registers the secret values every source the flow names or uses will
@@ -121,6 +124,13 @@ impl LocalRunner {
             run_id,
             config.flow().iter().map(|s| s.name.clone()),
         ));
+        // Steps that run elsewhere say where from the start (R34).
+        for i in 0..config.flow().len() {
+            if let Some(remote) = config.placement(i).remote() {
+                let name = remote.definition.type_name.clone();
+                status.update(i, |s| s.executor = Some(name));
+            }
+        }
         let base = BaseContext::new(Arc::clone(&flows), &sources_context(&config));
         let max_workers = config.runner().max_workers.unwrap_or(DEFAULT_MAX_WORKERS);
         LocalRunner {
@@ -131,6 +141,7 @@ impl LocalRunner {
                 base,
                 cancel: CancelHandle::new(),
                 in_flight: Default::default(),
+                halt: Arc::new(AtomicBool::new(false)),
             }),
             max_workers,
             started: AtomicBool::new(false),

@@ -72,6 +72,12 @@ struct Queue {
     limit_waiting: Vec<VecDeque<Task>>,
     /// `foreach` steps under way.
     fanouts: HashMap<usize, Fanout>,
+    /// Tasks running per lane (R34): lane 0 is this process (at most
+    /// `max_workers`), lane 1 + i the flow's remote executor i (at most its
+    /// cap).
+    lane_running: Vec<usize>,
+    /// Tasks held back per lane while it is full.
+    lane_waiting: Vec<VecDeque<Task>>,
 }
 
 impl Queue {
@@ -88,6 +94,8 @@ struct Pool {
     shared: Arc<Shared>,
     queue: Mutex<Queue>,
     wake: Condvar,
+    /// The cap of each lane (see [`Queue::lane_running`]).
+    lane_caps: Vec<usize>,
 }
 
 impl Pool {
@@ -121,12 +129,14 @@ impl Pool {
                     let prepared = self.prepare(step);
                     queue = self.lock();
                     queue.running -= 1;
+                    self.release_lane(&mut queue, task);
                     self.prepared(&mut queue, step, prepared);
                 }
                 Task::Call(step, item) => {
                     let outcome = self.call(step, item, &items);
                     queue = self.lock();
                     queue.running -= 1;
+                    self.release_lane(&mut queue, task);
                     self.release_limit(&mut queue, step);
                     match item {
                         None => self.finished(&mut queue, step, outcome),
@@ -144,6 +154,11 @@ impl Pool {
         let caps = &self.shared.config.compiled().limits;
         while let Some(Reverse(task)) = queue.ready.pop() {
             let step = task.step();
+            let lane = self.lane_of(task);
+            if queue.lane_running[lane] >= self.lane_caps[lane] {
+                queue.lane_waiting[lane].push_back(task);
+                continue;
+            }
             if let (Task::Call(..), Some(limit)) = (task, limits[step]) {
                 if queue.limit_running[limit] >= caps[limit] {
                     queue.limit_waiting[limit].push_back(task);
@@ -151,6 +166,7 @@ impl Pool {
                 }
                 queue.limit_running[limit] += 1;
             }
+            queue.lane_running[lane] += 1;
             if let Task::Call(_, item) = task {
                 self.mark_started(queue, step, item);
             }
@@ -179,6 +195,28 @@ impl Pool {
         }
         if item.is_none() {
             tracing::info!(step = %self.shared.config.flow()[step].name, "step started");
+        }
+    }
+
+    /// The lane a task runs in: a call through a remote executor runs in
+    /// that executor's; everything else (calls of local steps, deciding
+    /// `when` and `foreach`) in this process's.
+    fn lane_of(&self, task: Task) -> usize {
+        match task {
+            Task::Prepare(_) => 0,
+            Task::Call(step, _) => self.shared.config.compiled().placements[step]
+                .remote()
+                .map_or(0, |r| 1 + r.lane),
+        }
+    }
+
+    /// A task ended: its lane has room for one more.
+    fn release_lane(&self, queue: &mut Queue, task: Task) {
+        let lane = self.lane_of(task);
+        queue.lane_running[lane] -= 1;
+        if let Some(held) = queue.lane_waiting[lane].pop_front() {
+            queue.ready.push(Reverse(held));
+            self.wake.notify_one();
         }
     }
 
@@ -455,7 +493,10 @@ impl Pool {
                     s.error = Some(error);
                 });
                 match policy {
-                    OnError::Fail => queue.halted = true,
+                    OnError::Fail => {
+                        queue.halted = true;
+                        shared.halt.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
                     OnError::Skip => {
                         for &d in &shared.config.graph().dependents[index] {
                             let reason = format!("skipped: depends on '{name}', which failed");
@@ -480,6 +521,32 @@ enum Prepared {
     Fail(StepError),
     /// Run it once per item.
     Items(Vec<serde_json::Value>),
+}
+
+/// The caps of the lanes (this process's first, then each remote
+/// executor's), and how many workers the remote lanes need: each its cap,
+/// or fewer when fewer of its calls can ever run at once.
+fn lanes(shared: &Shared, local_workers: usize) -> (Vec<usize>, usize) {
+    let compiled = shared.config.compiled();
+    let mut caps = vec![local_workers];
+    let mut workers = 0;
+    for remote in &compiled.remotes {
+        let mut steps = 0usize;
+        let mut fans_out = false;
+        for (i, placement) in compiled.placements.iter().enumerate() {
+            if placement.remote().is_some_and(|r| r.lane == remote.lane) {
+                steps += 1;
+                fans_out |= shared.config.flow()[i].control().foreach.is_some();
+            }
+        }
+        caps.push(remote.cap);
+        workers += if fans_out {
+            remote.cap
+        } else {
+            remote.cap.min(steps)
+        };
+    }
+    (caps, workers)
 }
 
 /// The first task of a step whose dependencies are done.
@@ -516,6 +583,8 @@ pub fn schedule(shared: Arc<Shared>, max_workers: usize) -> RunOutcome {
         .map(|i| Reverse(first_task(&shared, i)))
         .collect();
     let limits = shared.config.compiled().limits.len();
+    let local_workers = max_workers.clamp(1, shared.config.flow().len().max(1));
+    let (lane_caps, remote_workers) = lanes(&shared, local_workers);
     let pool = Arc::new(Pool {
         shared: Arc::clone(&shared),
         queue: Mutex::new(Queue {
@@ -527,8 +596,11 @@ pub fn schedule(shared: Arc<Shared>, max_workers: usize) -> RunOutcome {
             limit_running: vec![0; limits],
             limit_waiting: vec![VecDeque::new(); limits],
             fanouts: HashMap::new(),
+            lane_running: vec![0; lane_caps.len()],
+            lane_waiting: vec![VecDeque::new(); lane_caps.len()],
         }),
         wake: Condvar::new(),
+        lane_caps,
     });
     let waker = Arc::downgrade(&pool);
     shared.cancel.on_cancel(Box::new(move || {
@@ -539,7 +611,9 @@ pub fn schedule(shared: Arc<Shared>, max_workers: usize) -> RunOutcome {
         }
     }));
     shared.status.start();
-    let workers = max_workers.clamp(1, shared.config.flow().len().max(1));
+    // Workers for local work, plus one per call a remote executor may have
+    // in flight: such a worker only waits for its executor's answer.
+    let workers = local_workers + remote_workers;
     std::thread::scope(|scope| {
         for i in 1..workers {
             let pool = &pool;

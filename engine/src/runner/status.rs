@@ -85,6 +85,11 @@ pub struct StepStatus {
     pub attempt: Option<u32>,
     /// For a `foreach` step, how its iterations stand (R28).
     pub items: Option<ItemCounts>,
+    /// Where it runs, when not in this process: the executor type (R34).
+    pub executor: Option<String>,
+    /// The id of its job on a remote executor, once submitted (a Slurm job
+    /// id; for a `foreach` step, its latest iteration's).
+    pub job_id: Option<String>,
 }
 
 /// How the iterations of a `foreach` step stand (SPEC R28).
@@ -192,6 +197,8 @@ impl StatusStore {
                     outputs: Vec::new(),
                     attempt: None,
                     items: None,
+                    executor: None,
+                    job_id: None,
                 })
             })
             .collect();

@@ -3,10 +3,12 @@
 
 use super::Shared;
 use crate::error::{StepError, StepErrorKind};
+use crate::executor::{call_provider, Placement, RemoteExecutor};
 use crate::flows::StepOutputs;
 use crate::template::{self, payload_extras, BaseContext};
 use crate::{input, output};
 use flowtoy_plugin_api::{CallContext, ProviderResult};
+use flowtoy_plugin_api::{ExecutorJob, Payload};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -81,33 +83,16 @@ pub fn execute(
             registry.unknown_type_message(&source.type_name),
         )
     })?;
-    let kind = &registered.info.name;
-    let provider = catch_unwind(AssertUnwindSafe(|| {
-        registered.provider.create(&configuration)
-    }))
-    .map_err(|p| {
-        StepError::new(
-            StepErrorKind::Panic,
-            format!(
-                "provider '{kind}' panicked while starting: {}",
-                panic_message(&*p)
-            ),
-        )
-    })?
-    .map_err(|e| {
-        StepError::new(
-            StepErrorKind::Configuration,
-            format!("provider '{kind}' rejected its configuration: {e}"),
-        )
-    })?;
-    let mut result = catch_unwind(AssertUnwindSafe(|| provider.call(&payload, call_ctx)))
-        .map_err(|p| {
-            StepError::new(
-                StepErrorKind::Panic,
-                format!("provider '{kind}' panicked: {}", panic_message(&*p)),
-            )
-        })?
-        .map_err(|e| StepError::new(StepErrorKind::Provider, e))?;
+    let mut result = match &compiled.placements[index] {
+        Placement::Local => call_provider(registered, &configuration, &payload, call_ctx)?,
+        Placement::Remote(remote) => run_remote(
+            remote,
+            &source.type_name,
+            configuration.into_owned(),
+            payload,
+            call_ctx,
+        )?,
+    };
     redact_meta(&mut result.meta);
     if !result.status.success {
         return Err(StepError::new(
@@ -117,6 +102,31 @@ pub fn execute(
     }
     output::extract(&step.output, &result, templates, &compiled.jmespaths, base)
         .map_err(|e| StepError::new(StepErrorKind::Output, e))
+}
+
+/// Hands one call to a remote executor (R34); a panic or an error that kept
+/// the call from running fails the try like a provider's would.
+fn run_remote(
+    remote: &RemoteExecutor,
+    provider_type: &str,
+    configuration: Value,
+    payload: Payload,
+    call_ctx: &CallContext,
+) -> Result<ProviderResult, StepError> {
+    let kind = &remote.definition.type_name;
+    let job = ExecutorJob {
+        provider_type: provider_type.to_string(),
+        configuration,
+        payload,
+    };
+    catch_unwind(AssertUnwindSafe(|| remote.executor.run(&job, call_ctx)))
+        .map_err(|p| {
+            StepError::new(
+                StepErrorKind::Panic,
+                format!("executor '{kind}' panicked: {}", panic_message(&*p)),
+            )
+        })?
+        .map_err(|e| StepError::new(StepErrorKind::Provider, format!("executor '{kind}': {e}")))
 }
 
 #[cfg(test)]

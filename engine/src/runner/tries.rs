@@ -152,19 +152,12 @@ fn try_once(
     base: &BaseContext,
     timeout: Option<f64>,
 ) -> Result<StepOutputs, StepError> {
-    let name = &shared.config.flow()[index].name;
     let Some(seconds) = timeout else {
-        let ctx = CallContext::new(name, shared.cancel.flag());
+        let ctx = call_context(shared, index, None);
         return guarded(shared, index, base, &ctx);
     };
     let expired = Arc::new(AtomicBool::new(false));
-    let ctx = {
-        let (run, expired) = (shared.cancel.flag(), Arc::clone(&expired));
-        CallContext::with_cancel_check(
-            name,
-            Arc::new(move || run.load(Ordering::SeqCst) || expired.load(Ordering::SeqCst)),
-        )
-    };
+    let ctx = call_context(shared, index, Some(Arc::clone(&expired)));
     let (send, receive) = mpsc::channel();
     let thread_shared = Arc::clone(shared);
     let thread_base = base.clone();
@@ -198,6 +191,39 @@ fn try_once(
             "the call's thread ended without an answer",
         )),
     }
+}
+
+/// The context of one try of step `index`: it is cancelled with the run,
+/// when `expired` (the try's deadline) is set, and — for a step on a remote
+/// executor — when the run halts under `fail`, so its job does not go on
+/// for a run that has already failed (R34, R35). A remote step's job ids
+/// show in its status.
+fn call_context(
+    shared: &Arc<Shared>,
+    index: usize,
+    expired: Option<Arc<AtomicBool>>,
+) -> CallContext {
+    let name = &shared.config.flow()[index].name;
+    let remote = shared.config.placement(index).remote().is_some();
+    if !remote && expired.is_none() {
+        return CallContext::new(name, shared.cancel.flag());
+    }
+    let run = shared.cancel.flag();
+    let halt = remote.then(|| Arc::clone(&shared.halt));
+    let set =
+        |flag: &Option<Arc<AtomicBool>>| flag.as_ref().is_some_and(|f| f.load(Ordering::SeqCst));
+    let ctx = CallContext::with_cancel_check(
+        name,
+        Arc::new(move || run.load(Ordering::SeqCst) || set(&expired) || set(&halt)),
+    );
+    if !remote {
+        return ctx;
+    }
+    let status = Arc::clone(&shared.status);
+    ctx.with_job_reporter(Arc::new(move |id: &str| {
+        let id = id.to_string();
+        status.update(index, |s| s.job_id = Some(id));
+    }))
 }
 
 /// [`execute`] with panics turned into a failed try.

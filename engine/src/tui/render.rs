@@ -376,9 +376,16 @@ fn step_line(app: &App, name: &str, step: &StepDocument, cols: &Columns) -> Line
     ])
 }
 
-/// `37/100 items` for a `foreach` step, `try 2` for a retried one (R25, R28).
+/// `37/100 items` for a `foreach` step, `try 2` for a retried one (R25,
+/// R28), `on slurm job 812` for one that runs elsewhere (R34).
 fn progress_note(step: &StepDocument) -> Option<String> {
     let mut parts = Vec::new();
+    if let Some(executor) = &step.executor {
+        match &step.job_id {
+            Some(id) => parts.push(format!("on {executor} job {id}")),
+            None => parts.push(format!("on {executor}")),
+        }
+    }
     if let Some(items) = step.items {
         let done = items.succeeded + items.failed + items.skipped;
         let failed = match items.failed {

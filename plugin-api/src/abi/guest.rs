@@ -42,7 +42,7 @@ fn install_panic_hook() {
 }
 
 /// Runs `f`, turning an `Err` into an error value and a panic into a panic value.
-fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> RResult<T, FfiError> {
+pub(super) fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> RResult<T, FfiError> {
     install_panic_hook();
     let outer = IN_ENTRY_POINT.with(|e| e.replace(true));
     let outcome = catch_unwind(AssertUnwindSafe(f));

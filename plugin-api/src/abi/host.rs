@@ -11,7 +11,7 @@ use serde_json::Value;
 /// the plugin is raised again as a panic here (without running the panic
 /// hook), so the host's own `catch_unwind` around provider calls reports it
 /// exactly like the panic of a compiled-in provider.
-fn into_host<T>(result: RResult<T, FfiError>) -> Result<T, String> {
+pub(super) fn into_host<T>(result: RResult<T, FfiError>) -> Result<T, String> {
     match result {
         RResult::ROk(value) => Ok(value),
         RResult::RErr(e) if e.panicked => {

@@ -8,6 +8,7 @@
 
 mod command;
 mod redact;
+mod result;
 mod spawn;
 
 use flowtoy_plugin_api::{
@@ -17,6 +18,7 @@ use serde_json::Value;
 
 pub use command::{CommandLine, PassTo, ProcessConfig};
 pub use redact::display_command;
+pub use result::{exit_failure, fail, program_result, text_or_json, truncated_note};
 
 /// The `process` provider type.
 pub struct ProcessProviderType;

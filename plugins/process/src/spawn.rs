@@ -8,6 +8,7 @@
 //! cannot block the call.
 
 use crate::command::{CommandLine, ProcessConfig};
+use crate::result::{exit_failure, fail, program_result, truncated_note};
 use flowtoy_plugin_api::{CallContext, ProviderResult};
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -80,18 +81,6 @@ fn wait_readable(fds: &mut [libc::pollfd], timeout: Duration) {
     unsafe {
         libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms);
     }
-}
-
-fn text_or_json(bytes: &[u8]) -> Value {
-    let text = String::from_utf8_lossy(bytes);
-    if let Ok(v) = serde_json::from_str::<Value>(&text) {
-        return v;
-    }
-    let trimmed = text
-        .strip_suffix("\r\n")
-        .or_else(|| text.strip_suffix('\n'))
-        .unwrap_or(&text);
-    Value::String(trimmed.to_string())
 }
 
 fn start(line: &CommandLine, cfg: &ProcessConfig) -> std::io::Result<Child> {
@@ -224,39 +213,21 @@ pub fn run(line: &CommandLine, cfg: &ProcessConfig, ctx: &CallContext) -> Provid
             return ProviderResult::failed(format!("waiting for '{}' failed: {e}", line.argv[0]))
         }
     };
-    let stderr_text = String::from_utf8_lossy(&done.stderr.bytes).into_owned();
     let returncode = status
         .code()
         .map(i64::from)
         .or_else(|| status.signal().map(|s| -i64::from(s)));
-    let mut result = ProviderResult::ok(text_or_json(&done.stdout.bytes))
-        .with_code(returncode)
-        .with_meta("stderr", Value::String(stderr_text))
-        .with_meta(
-            "returncode",
-            returncode.map(Value::from).unwrap_or(Value::Null),
-        );
-    let mut fail = |note: String| {
-        result.status.success = false;
-        result.status.notes.push(note);
-    };
+    let mut result = program_result(&done.stdout.bytes, &done.stderr.bytes, returncode);
     if done.timed_out {
-        fail("timeout".into());
+        fail(&mut result, "timeout".into());
         result.meta.insert("timeout".into(), Value::Bool(true));
     } else if done.killed && ctx.is_cancelled() {
-        fail("cancelled".into());
+        fail(&mut result, "cancelled".into());
     } else if done.stdout.truncated || done.stderr.truncated {
-        fail(format!(
-            "output exceeded max_output_bytes ({} bytes) and was cut off",
-            cfg.max_output_bytes
-        ));
+        fail(&mut result, truncated_note(cfg.max_output_bytes));
         result.meta.insert("truncated".into(), Value::Bool(true));
-    } else if !status.success() {
-        fail(match (status.code(), status.signal()) {
-            (Some(code), _) => format!("process exited with code {code}"),
-            (None, Some(sig)) => format!("process killed by signal {sig}"),
-            _ => "process failed".to_string(),
-        });
+    } else if let Some(note) = exit_failure(status.code(), status.signal()) {
+        fail(&mut result, note);
     }
     result
 }

@@ -106,6 +106,8 @@ function setStep(step) {
     outputs: step.outputs || [],
     attempt: step.attempt,
     items: step.items,
+    executor: step.executor,
+    job_id: step.job_id,
   };
   if (!known) ui.order.push(step.name);
   if (ui.status.started_at === null && step.started_at) ui.status.started_at = step.started_at;
@@ -176,6 +178,13 @@ function drawRow(name) {
     outs.replaceChildren(...(s.outputs || []).map((o) => el("span", "tag", o)));
   }
   tr.cells[5].textContent = (s.notes || []).length ? s.notes.join("; ") : progressText(s);
+  // Where a step runs when not in the runner's process (R34): `slurm 812`.
+  const where = s.executor ? s.executor + (s.job_id ? " " + s.job_id : "") : "";
+  if (tr.dataset.where !== where) {
+    tr.dataset.where = where;
+    const tag = where ? [el("span", "tag executor", where)] : [];
+    tr.cells[1].replaceChildren(document.createTextNode(name), ...tag);
+  }
   return tr;
 }
 
