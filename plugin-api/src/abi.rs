@@ -16,7 +16,10 @@
 //!   ([`FfiProviderTypeBox`], [`FfiProviderBox`]);
 //! - every value (configuration, payload, result) as JSON text;
 //! - errors as [`FfiError`], which says whether the plugin panicked;
-//! - cancellation as an [`FfiCancelBox`] the plugin may ask at any time.
+//! - cancellation as an [`FfiCancelBox`] the plugin may ask at any time; the
+//!   same object takes the call's output chunks and log lines back to the
+//!   host (methods appended with defaults, so plugins built before them still
+//!   load, and plugins built after them still load in an older host).
 //!
 //! Every entry point on the plugin side runs inside `catch_unwind`: a panic
 //! becomes an [`FfiError`] with `panicked: true`, never a process abort.
@@ -34,7 +37,7 @@ pub use abi_stable;
 
 use abi_stable::library::RootModule;
 use abi_stable::sabi_types::VersionStrings;
-use abi_stable::std_types::{RBox, RResult, RStr, RString, RVec};
+use abi_stable::std_types::{RBox, RResult, RSlice, RStr, RString, RVec};
 use abi_stable::{declare_root_module_statics, package_version_strings, sabi_trait, StableAbi};
 
 /// The plugin API version this crate speaks.
@@ -86,12 +89,31 @@ pub struct FfiProviderInfo {
     pub version: RString,
 }
 
-/// Asks the host whether the run has been cancelled.
+/// The host's side of one call, handed to the plugin: asks whether the run
+/// has been cancelled and, since the methods appended after it, takes the
+/// call's output chunks and log lines.
+///
+/// Methods are only ever appended, each with a default: a plugin built before
+/// a method existed never calls it, and a plugin calling it on an older host
+/// (whose object lacks it) gets the default, which does nothing.
 #[sabi_trait]
 pub trait FfiCancel: Send + Sync {
     /// True once the run has been cancelled (Ctrl-C, SIGTERM, a cancel handle).
     #[sabi(last_prefix_field)]
     fn is_cancelled(&self) -> bool;
+
+    /// A chunk of a program's output: `stream` is
+    /// [`OutputStream::code`](crate::OutputStream::code) (1 stdout, 2 stderr).
+    /// Appended after API version 1's first release.
+    fn output(&self, stream: u8, chunk: RSlice<'_, u8>) {
+        let _ = (stream, chunk);
+    }
+
+    /// A log line: `level` is [`Level::code`](crate::Level::code)
+    /// (1 error … 5 trace). Appended after API version 1's first release.
+    fn log(&self, level: u8, message: RStr<'_>) {
+        let _ = (level, message);
+    }
 }
 
 /// A cancellation probe owned by whoever holds it (safe to keep past the call).

@@ -49,9 +49,11 @@
 pub mod abi;
 mod context;
 mod export;
+mod host;
 mod result;
 
 pub use context::CallContext;
+pub use host::{CallSink, Level, OutputStream};
 pub use result::{ProviderResult, Status};
 pub use serde_json;
 use serde_json::Value;

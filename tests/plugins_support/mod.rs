@@ -19,6 +19,7 @@ pub struct Libraries {
     pub misbehaving: PathBuf,
     pub future_api: PathBuf,
     pub other_layout: PathBuf,
+    pub logging: PathBuf,
 }
 
 /// Builds the plugin libraries once per test binary and returns their paths.
@@ -32,6 +33,7 @@ pub fn libraries() -> &'static Libraries {
             "flowtoy_plugin_testing_misbehaving",
             "flowtoy_plugin_testing_future_api",
             "flowtoy_plugin_testing_other_layout",
+            "flowtoy_plugin_testing_logging",
         ];
         let built = build_cdylibs(&crates);
         let path = |name: &str| {
@@ -48,6 +50,7 @@ pub fn libraries() -> &'static Libraries {
             misbehaving: path(crates[3]),
             future_api: path(crates[4]),
             other_layout: path(crates[5]),
+            logging: path(crates[6]),
         }
     })
 }

@@ -62,6 +62,7 @@ pub fn execute(
     let templates = &compiled.templates;
     let template_error = |e: String| StepError::new(StepErrorKind::Template, e);
     let payload = input::build_payload(&step.input, templates, base).map_err(template_error)?;
+    shared.details.input(index, &payload);
     let source = &compiled.resolved[index];
     let configuration = if template::value_has_template(&source.configuration) {
         let ctx = base.with(payload_extras(&payload));
@@ -109,6 +110,7 @@ pub fn execute(
         })?
         .map_err(|e| StepError::new(StepErrorKind::Provider, e))?;
     redact_meta(&mut result.meta);
+    shared.details.result(index, &result);
     if !result.status.success {
         return Err(StepError::new(
             StepErrorKind::Provider,

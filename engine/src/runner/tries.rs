@@ -154,7 +154,8 @@ fn try_once(
 ) -> Result<StepOutputs, StepError> {
     let name = &shared.config.flow()[index].name;
     let Some(seconds) = timeout else {
-        let ctx = CallContext::new(name, shared.cancel.flag());
+        let ctx = CallContext::new(name, shared.cancel.flag())
+            .with_sink(super::details::sink(shared, index));
         return guarded(shared, index, base, &ctx);
     };
     let expired = Arc::new(AtomicBool::new(false));
@@ -164,6 +165,7 @@ fn try_once(
             name,
             Arc::new(move || run.load(Ordering::SeqCst) || expired.load(Ordering::SeqCst)),
         )
+        .with_sink(super::details::sink(shared, index))
     };
     let (send, receive) = mpsc::channel();
     let thread_shared = Arc::clone(shared);

@@ -2,9 +2,12 @@
 //! ordinary [`ProviderType`].
 
 use super::{FfiCancel, FfiCancel_TO, FfiError, FfiProviderBox, FfiProviderTypeBox};
-use crate::{CallContext, Payload, Provider, ProviderInfo, ProviderResult, ProviderType};
+use crate::{
+    CallContext, Level, OutputStream, Payload, Provider, ProviderInfo, ProviderResult,
+    ProviderType,
+};
 use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::{RResult, RStr};
+use abi_stable::std_types::{RResult, RSlice, RStr};
 use serde_json::Value;
 
 /// Turns an error value from the plugin back into the host's terms. A panic in
@@ -69,12 +72,22 @@ struct ForeignProvider {
     ffi: FfiProviderBox,
 }
 
-/// Answers the plugin's cancellation questions from the host's context.
+/// Answers the plugin's cancellation questions from the host's context, and
+/// hands its output chunks and log lines to the context's sink.
 struct HostCancel(CallContext);
 
 impl FfiCancel for HostCancel {
     fn is_cancelled(&self) -> bool {
         self.0.is_cancelled()
+    }
+
+    fn output(&self, stream: u8, chunk: RSlice<'_, u8>) {
+        self.0
+            .output(OutputStream::from_code(stream), chunk.as_slice());
+    }
+
+    fn log(&self, level: u8, message: RStr<'_>) {
+        self.0.log(Level::from_code(level), message.as_str());
     }
 }
 
@@ -128,6 +141,12 @@ mod tests {
             match self.mode.as_str() {
                 "panic-call" => panic!("boom in call"),
                 "cancel" => Ok(ProviderResult::ok(json!(ctx.is_cancelled()))),
+                "talk" => {
+                    ctx.log(Level::Warn, "careful");
+                    ctx.output(OutputStream::Stdout, b"out\n");
+                    ctx.output(OutputStream::Stderr, b"err");
+                    Ok(ProviderResult::ok(json!(ctx.has_sink())))
+                }
                 _ => Ok(
                     ProviderResult::ok(json!({"payload": payload, "step": ctx.step()}))
                         .with_meta("k", json!(1)),
@@ -185,6 +204,38 @@ mod tests {
         assert!(
             text.starts_with("boom in call (at plugin-api/src/abi/host.rs:"),
             "{text}"
+        );
+    }
+
+    /// Records what a provider sent back.
+    #[derive(Default)]
+    struct Recorder(std::sync::Mutex<Vec<String>>);
+
+    impl crate::CallSink for Recorder {
+        fn output(&self, stream: OutputStream, chunk: &[u8]) {
+            let text = String::from_utf8_lossy(chunk);
+            self.0.lock().unwrap().push(format!("{stream:?}:{text}"));
+        }
+        fn log(&self, level: Level, message: &str) {
+            self.0.lock().unwrap().push(format!("{level:?}:{message}"));
+        }
+    }
+
+    #[test]
+    fn output_and_log_lines_come_back_through_the_abi() {
+        let t = through_the_abi();
+        let p = t.create(&json!({"mode": "talk"})).unwrap();
+        let recorder = Arc::new(Recorder::default());
+        let ctx = CallContext::default().with_sink(recorder.clone());
+        assert_eq!(p.call(&None, &ctx).unwrap().data, json!(true));
+        assert_eq!(
+            *recorder.0.lock().unwrap(),
+            ["Warn:careful", "Stdout:out\n", "Stderr:err"]
+        );
+        // Without a sink on the host's side, the lines go nowhere.
+        assert_eq!(
+            p.call(&None, &CallContext::default()).unwrap().data,
+            json!(true)
         );
     }
 
