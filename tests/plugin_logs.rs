@@ -78,7 +78,15 @@ fn plugin_log_lines_reach_the_logs_endpoint_masked() {
     .unwrap();
     let server = Serving::start(
         dir.path(),
-        &["webui", "-v", "flow.yaml", "--plugin-dir", "plugins", "--port", "0"],
+        &[
+            "webui",
+            "-v",
+            "flow.yaml",
+            "--plugin-dir",
+            "plugins",
+            "--port",
+            "0",
+        ],
     );
     let records = wait_for("the plugin's lines in /logs", || {
         let (code, body) = server.get("/logs");

@@ -46,7 +46,10 @@ fn seq_output() -> String {
 fn details(server: &Serving, path: &str) -> Value {
     let (code, body) = server.get(path);
     assert_eq!(code, 200, "{path}: {body}");
-    assert!(!body.to_string().contains(SECRET), "the secret leaked: {body}");
+    assert!(
+        !body.to_string().contains(SECRET),
+        "the secret leaked: {body}"
+    );
     body
 }
 
@@ -61,7 +64,14 @@ fn serve(dir: &Path, plugin_library: bool) -> Serving {
         .unwrap();
         Serving::start(
             dir,
-            &["webui", "flow.yaml", "--plugin-dir", "plugins", "--port", "0"],
+            &[
+                "webui",
+                "flow.yaml",
+                "--plugin-dir",
+                "plugins",
+                "--port",
+                "0",
+            ],
         )
     } else {
         Serving::start(dir, &["webui", "flow.yaml", "--port", "0"])
@@ -82,7 +92,10 @@ fn a_running_step_shows_its_output_so_far(plugin_library: bool) {
     assert_eq!(running["name"], "watched");
     assert_eq!(running["provider"], "process");
     assert_eq!(running["executor"], "local");
-    assert_eq!((running["attempt"].clone(), running["max_attempts"].clone()), (json!(1), json!(1)));
+    assert_eq!(
+        (running["attempt"].clone(), running["max_attempts"].clone()),
+        (json!(1), json!(1))
+    );
     assert!(running["started_at"].is_f64(), "{running}");
     assert!(running["ended_at"].is_null(), "{running}");
     assert!(running["outputs"].is_null(), "{running}");

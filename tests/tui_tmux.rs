@@ -349,7 +349,10 @@ fn enter_shows_a_steps_details_and_esc_closes_them() {
     );
     pane.wait_for("quick-said-this");
     let screen = pane.wait_for("Enter details");
-    assert!(line_with(&screen, "watched").contains("watched"), "{screen}");
+    assert!(
+        line_with(&screen, "watched").contains("watched"),
+        "{screen}"
+    );
 
     // The first row is selected: Enter opens the running step's details,
     // with what it printed so far.
@@ -358,13 +361,19 @@ fn enter_shows_a_steps_details_and_esc_closes_them() {
     assert!(screen.contains("Step watched"), "{screen}");
     assert!(line_with(&screen, "state").contains("running"), "{screen}");
     assert!(screen.contains("to-stderr"), "{screen}");
-    assert!(line_with(&screen, "provider").contains("process on local"), "{screen}");
+    assert!(
+        line_with(&screen, "provider").contains("process on local"),
+        "{screen}"
+    );
     assert!(!pane.dir.path().join("go").exists());
 
     // It follows the step to its end.
     std::fs::write(pane.dir.path().join("go"), "").expect("write go");
     let screen = pane.wait_for("last-line");
-    assert!(line_with(&screen, "state").contains("succeeded"), "{screen}");
+    assert!(
+        line_with(&screen, "state").contains("succeeded"),
+        "{screen}"
+    );
 
     // Esc closes the details (it does not quit), back to the table.
     pane.send("Escape");

@@ -452,7 +452,10 @@ impl Browser {
             "Runtime.evaluate",
             json!({"expression": expression, "returnByValue": true}),
         );
-        let text = result["result"]["value"].as_str().unwrap_or("null").to_string();
+        let text = result["result"]["value"]
+            .as_str()
+            .unwrap_or("null")
+            .to_string();
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
@@ -520,7 +523,9 @@ fn clicking_a_step_shows_a_running_programs_output_before_it_ends() {
     browser.click("#step-rows tr[data-step=\"watched\"]");
     let shown = browser.wait_for_details("watched's first line", |d| {
         d["hidden"] == false
-            && d["stdout"].as_str().is_some_and(|s| s.contains("first-line"))
+            && d["stdout"]
+                .as_str()
+                .is_some_and(|s| s.contains("first-line"))
     });
     assert_eq!(shown["name"], "watched");
     assert_eq!(shown["state"], "running");
@@ -530,16 +535,24 @@ fn clicking_a_step_shows_a_running_programs_output_before_it_ends() {
     assert_eq!(shown["selected"], json!(["watched"]));
     assert!(!shown["stdout"].as_str().unwrap().contains("last-line"));
     assert_eq!(server.status()["steps"]["watched"]["state"], "running");
-    assert!(!dir.path().join("go").exists(), "the program is still waiting");
+    assert!(
+        !dir.path().join("go").exists(),
+        "the program is still waiting"
+    );
 
     // The panel follows the program to its end.
     write(dir.path(), "go", "");
     let ended = browser.wait_for_details("watched's end", |d| {
         d["state"] == "succeeded"
-            && d["stdout"].as_str().is_some_and(|s| s.contains("last-line"))
+            && d["stdout"]
+                .as_str()
+                .is_some_and(|s| s.contains("last-line"))
     });
     assert_eq!(ended["stdout"], "first-line\nlast-line\n");
-    assert!(ended["outputs"].as_str().unwrap().contains("last-line"), "{ended:#}");
+    assert!(
+        ended["outputs"].as_str().unwrap().contains("last-line"),
+        "{ended:#}"
+    );
 
     // Esc closes it; other views open it with window.showStepDetails.
     browser.call(

@@ -16,19 +16,25 @@
 //!   ([`FfiProviderTypeBox`], [`FfiProviderBox`]);
 //! - every value (configuration, payload, result) as JSON text;
 //! - errors as [`FfiError`], which says whether the plugin panicked;
-//! - cancellation as an [`FfiCancelBox`] the plugin may ask at any time; the
-//!   same object takes the call's output chunks and log lines back to the
-//!   host (methods appended with defaults, so plugins built before them still
-//!   load, and plugins built after them still load in an older host).
+//! - cancellation as an [`FfiCancelBox`] the plugin may ask at any time;
+//! - output chunks and log lines from the plugin to the host through
+//!   [`HostHooks`], handed to the library through one more symbol
+//!   ([`HOOKS_SYMBOL`]) so that no type plugins built before had changes
+//!   (see `hooks.rs` for why).
 //!
 //! Every entry point on the plugin side runs inside `catch_unwind`: a panic
 //! becomes an [`FfiError`] with `panicked: true`, never a process abort.
 #![allow(non_local_definitions)] // the `#[sabi_trait]` expansions define impls inside consts
 
 mod guest;
+mod hooks;
 mod host;
 
 pub use guest::{export_types, plugin_module, root_module_loader};
+pub use hooks::{
+    accept_host_hooks, host_hooks, host_hooks_layout, AcceptHooks, HostHooks, HostHooksRef,
+    HOOKS_SYMBOL,
+};
 pub use host::ForeignProviderType;
 
 /// `abi_stable` itself, re-exported so that the host and the export macro use
@@ -37,7 +43,7 @@ pub use abi_stable;
 
 use abi_stable::library::RootModule;
 use abi_stable::sabi_types::VersionStrings;
-use abi_stable::std_types::{RBox, RResult, RSlice, RStr, RString, RVec};
+use abi_stable::std_types::{RBox, RResult, RStr, RString, RVec};
 use abi_stable::{declare_root_module_statics, package_version_strings, sabi_trait, StableAbi};
 
 /// The plugin API version this crate speaks.
@@ -89,31 +95,12 @@ pub struct FfiProviderInfo {
     pub version: RString,
 }
 
-/// The host's side of one call, handed to the plugin: asks whether the run
-/// has been cancelled and, since the methods appended after it, takes the
-/// call's output chunks and log lines.
-///
-/// Methods are only ever appended, each with a default: a plugin built before
-/// a method existed never calls it, and a plugin calling it on an older host
-/// (whose object lacks it) gets the default, which does nothing.
+/// Asks the host whether the run has been cancelled.
 #[sabi_trait]
 pub trait FfiCancel: Send + Sync {
     /// True once the run has been cancelled (Ctrl-C, SIGTERM, a cancel handle).
     #[sabi(last_prefix_field)]
     fn is_cancelled(&self) -> bool;
-
-    /// A chunk of a program's output: `stream` is
-    /// [`OutputStream::code`](crate::OutputStream::code) (1 stdout, 2 stderr).
-    /// Appended after API version 1's first release.
-    fn output(&self, stream: u8, chunk: RSlice<'_, u8>) {
-        let _ = (stream, chunk);
-    }
-
-    /// A log line: `level` is [`Level::code`](crate::Level::code)
-    /// (1 error … 5 trace). Appended after API version 1's first release.
-    fn log(&self, level: u8, message: RStr<'_>) {
-        let _ = (level, message);
-    }
 }
 
 /// A cancellation probe owned by whoever holds it (safe to keep past the call).

@@ -202,8 +202,7 @@ impl LocalRunner {
     pub fn step_details(&self, name: &str) -> Option<StepDetails> {
         let shared = &self.shared;
         let index = shared.config.flow().iter().position(|s| s.name == name)?;
-        let status: Arc<StepStatus> =
-            shared.status.read(|run| Arc::clone(&run.steps[index]));
+        let status: Arc<StepStatus> = shared.status.read(|run| Arc::clone(&run.steps[index]));
         let step = &shared.config.flow()[index];
         let runner = shared.config.runner();
         let max_attempts = step
@@ -219,8 +218,7 @@ impl LocalRunner {
                 .map(|(k, v)| (k.clone(), secrets.mask_json(v)))
                 .collect()
         });
-        let mask_map = |m: &Map<String, Value>| match secrets.mask_json(&Value::Object(m.clone()))
-        {
+        let mask_map = |m: &Map<String, Value>| match secrets.mask_json(&Value::Object(m.clone())) {
             Value::Object(m) => m,
             _ => Map::new(),
         };
@@ -233,7 +231,10 @@ impl LocalRunner {
             max_attempts,
             started_at: status.started_at,
             ended_at: status.ended_at,
-            error: status.error.as_deref().map(|e| secrets.mask(e).into_owned()),
+            error: status
+                .error
+                .as_deref()
+                .map(|e| secrets.mask(e).into_owned()),
             notes: Vec::new(),
             items: status.items,
             input: Value::Null,
@@ -244,8 +245,15 @@ impl LocalRunner {
         };
         shared.details.with(index, |recorded| {
             if let Some(r) = recorded {
-                details.input = r.input.as_ref().map_or(Value::Null, |v| secrets.mask_json(v));
-                details.notes = r.notes.iter().map(|n| secrets.mask(n).into_owned()).collect();
+                details.input = r
+                    .input
+                    .as_ref()
+                    .map_or(Value::Null, |v| secrets.mask_json(v));
+                details.notes = r
+                    .notes
+                    .iter()
+                    .map(|n| secrets.mask(n).into_owned())
+                    .collect();
                 details.meta = r.meta.as_ref().map(mask_map);
                 details.stdout = r.stdout.as_ref().map(Tail::document);
                 details.stderr = r.stderr.as_ref().map(Tail::document);
@@ -311,13 +319,19 @@ mod tests {
         let mut big = Tail::default();
         big.push(b"before");
         big.push(&data);
-        assert_eq!(big.document().text.as_bytes(), &data[data.len() - TAIL_BYTES..]);
+        assert_eq!(
+            big.document().text.as_bytes(),
+            &data[data.len() - TAIL_BYTES..]
+        );
 
         let mut small = Tail::default();
         small.push(b"one\n");
         small.push(b"two\n");
         let doc = small.document();
-        assert_eq!((doc.text.as_str(), doc.total_bytes, doc.truncated), ("one\ntwo\n", 8, false));
+        assert_eq!(
+            (doc.text.as_str(), doc.total_bytes, doc.truncated),
+            ("one\ntwo\n", 8, false)
+        );
     }
 
     #[test]

@@ -54,10 +54,10 @@ mod routes;
 mod server;
 #[cfg(feature = "server")]
 mod source;
-#[cfg(feature = "server")]
-mod steps;
 #[cfg(any(feature = "server", feature = "tui"))]
 mod status_url;
+#[cfg(feature = "server")]
+mod steps;
 #[cfg(feature = "server")]
 mod webui;
 

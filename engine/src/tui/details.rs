@@ -82,10 +82,7 @@ impl App {
 }
 
 fn label(text: &str) -> Span<'static> {
-    Span::styled(
-        format!("{text:<10}"),
-        Style::default().fg(Color::DarkGray),
-    )
+    Span::styled(format!("{text:<10}"), Style::default().fg(Color::DarkGray))
 }
 
 fn fact(name: &str, value: String) -> Line<'static> {
@@ -146,7 +143,10 @@ fn lines(view: &DetailsView, clock: Clock, now: f64) -> Vec<Line<'static>> {
         return lines;
     };
     lines.push(fact("state", d.state.as_str().to_string()));
-    lines.push(fact("provider", format!("{} on {}", d.provider, d.executor)));
+    lines.push(fact(
+        "provider",
+        format!("{} on {}", d.provider, d.executor),
+    ));
     lines.push(fact(
         "tries",
         match d.attempt {

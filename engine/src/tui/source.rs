@@ -32,7 +32,9 @@ pub trait StatusSource: Send {
     /// The details of step `name` (`GET /steps/{name}`); the error says
     /// why they cannot be had. Sources that cannot tell say so.
     fn details(&mut self, name: &str) -> Result<StepDetails, String> {
-        Err(format!("this source cannot show the details of step '{name}'"))
+        Err(format!(
+            "this source cannot show the details of step '{name}'"
+        ))
     }
 }
 

@@ -6,11 +6,11 @@ use super::{
     FfiProviderType, FfiProviderTypeBox, FfiProviderType_TO, FfiProvider_TO, PluginModule,
     PluginModuleRef,
 };
-use crate::{CallContext, CallSink, Level, OutputStream, Provider, ProviderType};
+use crate::{CallContext, Provider, ProviderType};
 use abi_stable::library::RootModuleResult;
 use abi_stable::prefix_type::PrefixTypeTrait;
 use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::{RResult, RSlice, RStr, RString, RVec};
+use abi_stable::std_types::{RResult, RStr, RString, RVec};
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -106,30 +106,13 @@ impl FfiProvider for ExportedProvider {
                         .map_err(|e| format!("the host sent a payload that is not JSON: {e}"))?,
                 ),
             };
-            let host = Arc::new(cancel);
-            let check = Arc::clone(&host);
-            let ctx = CallContext::with_cancel_check(
+            let ctx = super::hooks::guest_context(CallContext::with_cancel_check(
                 step.as_str(),
-                Arc::new(move || check.is_cancelled()),
-            )
-            .with_sink(Arc::new(HostSink(host)));
+                Arc::new(move || cancel.is_cancelled()),
+            ));
             let result = self.0.call(&payload, &ctx)?;
             Ok(RString::from(result.to_json().to_string()))
         })
-    }
-}
-
-/// Sends a provider's output chunks and log lines to the host through the
-/// call's [`FfiCancelBox`] (a host older than these methods ignores them).
-struct HostSink(Arc<FfiCancelBox>);
-
-impl CallSink for HostSink {
-    fn output(&self, stream: OutputStream, chunk: &[u8]) {
-        self.0.output(stream.code(), RSlice::from_slice(chunk));
-    }
-
-    fn log(&self, level: Level, message: &str) {
-        self.0.log(level.code(), RStr::from_str(message));
     }
 }
 

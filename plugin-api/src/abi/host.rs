@@ -2,12 +2,9 @@
 //! ordinary [`ProviderType`].
 
 use super::{FfiCancel, FfiCancel_TO, FfiError, FfiProviderBox, FfiProviderTypeBox};
-use crate::{
-    CallContext, Level, OutputStream, Payload, Provider, ProviderInfo, ProviderResult,
-    ProviderType,
-};
+use crate::{CallContext, Payload, Provider, ProviderInfo, ProviderResult, ProviderType};
 use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::{RResult, RSlice, RStr};
+use abi_stable::std_types::{RResult, RStr};
 use serde_json::Value;
 
 /// Turns an error value from the plugin back into the host's terms. A panic in
@@ -72,22 +69,12 @@ struct ForeignProvider {
     ffi: FfiProviderBox,
 }
 
-/// Answers the plugin's cancellation questions from the host's context, and
-/// hands its output chunks and log lines to the context's sink.
+/// Answers the plugin's cancellation questions from the host's context.
 struct HostCancel(CallContext);
 
 impl FfiCancel for HostCancel {
     fn is_cancelled(&self) -> bool {
         self.0.is_cancelled()
-    }
-
-    fn output(&self, stream: u8, chunk: RSlice<'_, u8>) {
-        self.0
-            .output(OutputStream::from_code(stream), chunk.as_slice());
-    }
-
-    fn log(&self, level: u8, message: RStr<'_>) {
-        self.0.log(Level::from_code(level), message.as_str());
     }
 }
 
@@ -95,11 +82,10 @@ impl Provider for ForeignProvider {
     fn call(&self, payload: &Payload, ctx: &CallContext) -> Result<ProviderResult, String> {
         let payload = payload.as_ref().map(Value::to_string).unwrap_or_default();
         let cancel = FfiCancel_TO::from_value(HostCancel(ctx.clone()), TD_Opaque);
-        let text = into_host(self.ffi.call(
-            RStr::from_str(&payload),
-            RStr::from_str(ctx.step()),
-            cancel,
-        ))?;
+        let text = into_host(super::hooks::during_call(ctx, || {
+            self.ffi
+                .call(RStr::from_str(&payload), RStr::from_str(ctx.step()), cancel)
+        }))?;
         let value: Value = serde_json::from_str(text.as_str())
             .map_err(|e| format!("the plugin answered with a result that is not JSON: {e}"))?;
         ProviderResult::from_json(&value)
@@ -110,6 +96,7 @@ impl Provider for ForeignProvider {
 mod tests {
     use super::*;
     use crate::abi::{export_types, FfiProviderTypeBox};
+    use crate::{Level, OutputStream};
     use serde_json::json;
     use std::panic::AssertUnwindSafe;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -225,6 +212,11 @@ mod tests {
     fn output_and_log_lines_come_back_through_the_abi() {
         let t = through_the_abi();
         let p = t.create(&json!({"mode": "talk"})).unwrap();
+        // What the export macro's symbol does when the host loads a library.
+        assert!(crate::abi::accept_host_hooks(
+            crate::abi::host_hooks(),
+            crate::abi::host_hooks_layout()
+        ));
         let recorder = Arc::new(Recorder::default());
         let ctx = CallContext::default().with_sink(recorder.clone());
         assert_eq!(p.call(&None, &ctx).unwrap().data, json!(true));
@@ -233,6 +225,7 @@ mod tests {
             ["Warn:careful", "Stdout:out\n", "Stderr:err"]
         );
         // Without a sink on the host's side, the lines go nowhere.
+        assert_eq!(recorder.0.lock().unwrap().len(), 3);
         assert_eq!(
             p.call(&None, &CallContext::default()).unwrap().data,
             json!(true)

@@ -8,8 +8,7 @@
 //!   `{"logged": N}`.
 
 use flowtoy_plugin_api::{
-    CallContext, Level, OutputStream, Payload, Provider, ProviderInfo, ProviderResult,
-    ProviderType,
+    CallContext, Level, OutputStream, Payload, Provider, ProviderInfo, ProviderResult, ProviderType,
 };
 use serde_json::{json, Value};
 
