@@ -464,10 +464,10 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         Span::styled(" refresh  ", dim),
         Span::styled("Tab", key),
         Span::styled(format!(" focus ({focus})  "), dim),
-        Span::styled("↑↓ PgUp PgDn", key),
-        Span::styled(" scroll  ", dim),
         Span::styled("Enter", key),
-        Span::styled(" details", dim),
+        Span::styled(" details  ", dim),
+        Span::styled("↑↓ PgUp PgDn", key),
+        Span::styled(" scroll", dim),
     ];
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -87,9 +87,23 @@ async function fetchDetails() {
   if (again && details.name === name) details.timer = setTimeout(fetchDetails, DETAILS_POLL_MS);
 }
 
+// Empties the panel, so nothing of another step shows while loading.
+function clearDetails() {
+  const pill = document.getElementById("details-state");
+  pill.className = "pill";
+  pill.textContent = "…";
+  for (const id of ["details-provider", "details-attempt", "details-started", "details-duration", "details-notes", "details-error"]) {
+    detailsText(id, "");
+  }
+  document.getElementById("details-error").hidden = true;
+  for (const id of ["details-input", "details-outputs", "details-meta"]) detailsJson(id, null);
+  for (const id of ["details-stdout", "details-stderr"]) detailsTail(id, null);
+}
+
 function showStepDetails(name) {
   if (details.timer !== null) clearTimeout(details.timer);
   details.timer = null;
+  if (details.name !== String(name)) clearDetails();
   details.name = String(name);
   const panel = document.getElementById("step-details");
   panel.hidden = false;
