@@ -64,8 +64,8 @@ pub enum Update {
     Details {
         /// The step.
         name: String,
-        /// Its details, or what went wrong.
-        details: Result<StepDetails, String>,
+        /// Its details, or what went wrong (boxed: the document is large).
+        details: Box<Result<StepDetails, String>>,
     },
 }
 
@@ -141,7 +141,7 @@ impl App {
             Update::Failed(error) => self.failed(error),
             Update::Details { name, details } => {
                 if let Some(view) = &mut self.details {
-                    view.apply(&name, details);
+                    view.apply(&name, *details);
                 }
             }
         }

@@ -118,7 +118,7 @@ fn fetch_loop(
             let fetched = source.details(name);
             let update = Update::Details {
                 name: name.to_string(),
-                details: fetched,
+                details: Box::new(fetched),
             };
             if updates.send(update).is_err() {
                 return;
