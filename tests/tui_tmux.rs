@@ -1,8 +1,8 @@
 //! `flowtoy tui` on a real terminal: tmux runs the binary in a detached
 //! pane, the test reads the pane with `capture-pane` and types with
 //! `send-keys`. Each test has its own tmux server (a socket in its temp dir).
-//! Skipped, with the reason printed, where tmux is not installed (`.ci/run`
-//! installs it for CI).
+//! Skipped, with the reason printed, where tmux is not installed; a failure
+//! when `CI=true` (`.ci/run` installs it for CI).
 
 use crate::common;
 
@@ -62,6 +62,9 @@ fn tmux_missing() -> Option<String> {
 macro_rules! require_tmux {
     () => {
         if let Some(reason) = tmux_missing() {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{reason} (CI=true: a missing tmux is a failure; .ci/run installs it)");
+            }
             eprintln!("skipped: {reason}; install tmux to run this test");
             return;
         }
@@ -330,4 +333,69 @@ fn a_tui_whose_terminal_goes_away_exits() {
         !still,
         "flowtoy tui kept running after its terminal went away"
     );
+}
+
+/// A step that prints a line and waits for the file `go`, and a quick one.
+const DETAILS_FLOW: &str = r#"
+flow:
+  - name: watched
+    source:
+      type: process
+      configuration:
+        command: ["sh", "-c", "echo first-line; echo to-stderr >&2; while [ ! -f go ]; do sleep 0.05; done; echo last-line"]
+  - name: quick
+    source: {type: process, configuration: {command: [echo, quick-said-this]}}
+"#;
+
+#[test]
+fn enter_shows_a_steps_details_and_esc_closes_them() {
+    require_tmux!();
+    let pane = Pane::start(
+        &[("flow.yaml", DETAILS_FLOW)],
+        &["tui", "flow.yaml"],
+        120,
+        40,
+    );
+    pane.wait_for("✓ quick");
+    let screen = pane.wait_for("Enter details");
+    assert!(
+        line_with(&screen, "watched").contains("watched"),
+        "{screen}"
+    );
+
+    // The first row is selected: Enter opens the running step's details,
+    // with what it printed so far.
+    pane.send("Enter");
+    let screen = pane.wait_for("first-line");
+    assert!(screen.contains("Step watched"), "{screen}");
+    assert!(line_with(&screen, "state").contains("running"), "{screen}");
+    assert!(screen.contains("to-stderr"), "{screen}");
+    assert!(
+        line_with(&screen, "provider").contains("process on local"),
+        "{screen}"
+    );
+    assert!(!pane.dir.path().join("go").exists());
+
+    // It follows the step to its end.
+    std::fs::write(pane.dir.path().join("go"), "").expect("write go");
+    let screen = pane.wait_for("last-line");
+    assert!(
+        line_with(&screen, "state").contains("succeeded"),
+        "{screen}"
+    );
+
+    // Esc closes the details (it does not quit), back to the table.
+    pane.send("Escape");
+    let screen = pane.wait_for("START");
+    assert!(!screen.contains("Step watched"), "{screen}");
+
+    // Down selects the next row, Enter opens it.
+    pane.send("Down");
+    pane.send("Enter");
+    let screen = pane.wait_for("quick-said-this");
+    assert!(screen.contains("Step quick"), "{screen}");
+    pane.send("Escape");
+    pane.wait_for("START");
+    pane.send("q");
+    pane.wait_for("EXIT=0");
 }

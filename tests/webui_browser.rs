@@ -4,7 +4,7 @@
 //! it update live as the run ends, in all-in-one and in relay mode.
 //!
 //! Needs Debian's `chromium` (`.ci/run` installs it); without it the tests
-//! print why they were skipped. `FLOWTOY_CHROMIUM` names another binary.
+//! print why they were skipped, and fail when `CI=true`. `FLOWTOY_CHROMIUM` names another binary.
 //! `cargo test --test webui_browser -- --ignored` also writes
 //! `docs/webui.png`.
 
@@ -42,6 +42,9 @@ fn browser_or_skip(test: &str) -> Option<Browser> {
     match chromium() {
         Ok(path) => Some(Browser::launch(&path)),
         Err(why) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{test}: {why} (CI=true: a missing browser is a failure)");
+            }
             eprintln!("skipped {test}: {why}");
             None
         }
@@ -508,4 +511,143 @@ fn the_page_works_behind_a_status_token() {
     let (_, _, relay_err) = relay.interrupt();
     let (_, _, server_err) = server.interrupt();
     assert!(!relay_err.contains(token) && !server_err.contains(token));
+}
+
+/// Reads the step details panel (details.js).
+const DETAILS_STATE: &str = r#"JSON.stringify({
+  hidden: document.getElementById('step-details').hidden,
+  name: document.getElementById('details-name').textContent,
+  state: document.getElementById('details-state').textContent,
+  provider: document.getElementById('details-provider').textContent,
+  tries: document.getElementById('details-attempt').textContent,
+  stdout: document.getElementById('details-stdout').textContent,
+  stderr: document.getElementById('details-stderr').textContent,
+  outputs: document.getElementById('details-outputs').textContent,
+  selected: [...document.querySelectorAll('#step-rows tr.selected')].map(tr => tr.dataset.step),
+})"#;
+
+impl Browser {
+    /// The value of a JavaScript expression that returns JSON text.
+    fn eval_json(&mut self, expression: &str) -> Value {
+        let result = self.call(
+            "Runtime.evaluate",
+            json!({"expression": expression, "returnByValue": true}),
+        );
+        let text = result["result"]["value"]
+            .as_str()
+            .unwrap_or("null")
+            .to_string();
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// Waits until the details panel satisfies `check`.
+    fn wait_for_details(&mut self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+        let mut last = Value::Null;
+        for _ in 0..600 {
+            last = self.eval_json(DETAILS_STATE);
+            if check(&last) {
+                return last;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the details panel never showed {what}; last seen:\n{last:#}");
+    }
+
+    /// Clicks the middle of the element `selector` with the mouse.
+    fn click(&mut self, selector: &str) {
+        let rect = self.eval_json(&format!(
+            "JSON.stringify((() => {{ const r = document.querySelector({selector:?}).getBoundingClientRect(); \
+             return {{x: r.left + r.width / 2, y: r.top + r.height / 2}}; }})())"
+        ));
+        for kind in ["mousePressed", "mouseReleased"] {
+            self.call(
+                "Input.dispatchMouseEvent",
+                json!({"type": kind, "x": rect["x"], "y": rect["y"], "button": "left", "clickCount": 1}),
+            );
+        }
+    }
+}
+
+const DETAILS_FLOW: &str = r#"
+flow:
+  - name: watched
+    source:
+      type: process
+      configuration:
+        command: ["sh", "-c", "echo first-line; echo to-stderr >&2; while [ ! -f go ]; do sleep 0.05; done; echo last-line"]
+    output: [{name: said}]
+  - name: quick
+    source: {type: process, configuration: {command: [echo, quick-said-this]}}
+"#;
+
+#[test]
+fn clicking_a_step_shows_a_running_programs_output_before_it_ends() {
+    let Some(mut browser) =
+        browser_or_skip("clicking_a_step_shows_a_running_programs_output_before_it_ends")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "flow.yaml", DETAILS_FLOW);
+    let server = Serving::start(dir.path(), &["webui", "flow.yaml", "--port", "0"]);
+    wait_for("watched running", || {
+        (server.status()["steps"]["watched"]["state"] == "running").then_some(())
+    });
+    browser.open(&format!("{}/", server.url));
+    browser.wait_for_page("two rows", |p| {
+        p["rows"].as_array().is_some_and(|r| r.len() == 2)
+    });
+    let closed = browser.eval_json(DETAILS_STATE);
+    assert_eq!(closed["hidden"], true, "{closed:#}");
+
+    // A click on the running step's row: its output so far, before it ends.
+    browser.click("#step-rows tr[data-step=\"watched\"]");
+    let shown = browser.wait_for_details("watched's first line", |d| {
+        d["hidden"] == false
+            && d["stdout"]
+                .as_str()
+                .is_some_and(|s| s.contains("first-line"))
+    });
+    assert_eq!(shown["name"], "watched");
+    assert_eq!(shown["state"], "running");
+    assert_eq!(shown["provider"], "process on local");
+    assert_eq!(shown["tries"], "try 1 of 1");
+    assert_eq!(shown["stderr"], "to-stderr\n");
+    assert_eq!(shown["selected"], json!(["watched"]));
+    assert!(!shown["stdout"].as_str().unwrap().contains("last-line"));
+    assert_eq!(server.status()["steps"]["watched"]["state"], "running");
+    assert!(
+        !dir.path().join("go").exists(),
+        "the program is still waiting"
+    );
+
+    // The panel follows the program to its end.
+    write(dir.path(), "go", "");
+    let ended = browser.wait_for_details("watched's end", |d| {
+        d["state"] == "succeeded"
+            && d["stdout"]
+                .as_str()
+                .is_some_and(|s| s.contains("last-line"))
+    });
+    assert_eq!(ended["stdout"], "first-line\nlast-line\n");
+    assert!(
+        ended["outputs"].as_str().unwrap().contains("last-line"),
+        "{ended:#}"
+    );
+
+    // Esc closes it; other views open it with window.showStepDetails.
+    browser.call(
+        "Input.dispatchKeyEvent",
+        json!({"type": "keyDown", "key": "Escape", "code": "Escape", "windowsVirtualKeyCode": 27}),
+    );
+    browser.wait_for_details("the panel closed", |d| d["hidden"] == true);
+    browser.call(
+        "Runtime.evaluate",
+        json!({"expression": "window.showStepDetails('quick')"}),
+    );
+    let quick = browser.wait_for_details("quick's details", |d| {
+        d["hidden"] == false && d["name"] == "quick" && d["state"] == "succeeded"
+    });
+    assert_eq!(quick["stdout"], "quick-said-this\n");
+    server.interrupt();
 }

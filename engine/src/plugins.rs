@@ -22,14 +22,16 @@ use crate::config::PluginsConfig;
 use crate::error::{Problem, ProblemKind};
 use crate::registry::{BrokenLibrary, ProviderOrigin, ProviderRegistry};
 use flowtoy_plugin_api::abi::abi_stable::abi_stability::abi_checking::check_layout_compatibility;
-use flowtoy_plugin_api::abi::abi_stable::library::RawLibrary;
-use flowtoy_plugin_api::abi::abi_stable::library::{lib_header_from_path, LibraryError};
+use flowtoy_plugin_api::abi::abi_stable::library::{
+    lib_header_from_raw_library, LibraryError, RawLibrary,
+};
 use flowtoy_plugin_api::abi::abi_stable::std_types::RResult;
 use flowtoy_plugin_api::abi::abi_stable::type_layout::TypeLayout;
 use flowtoy_plugin_api::abi::{
     executor_types_layout, ExecutorTypesFn, ForeignExecutorType, ForeignProviderType,
     PluginModuleRef, API_VERSION, EXECUTOR_LAYOUT_SYMBOL, EXECUTOR_TYPES_SYMBOL,
 };
+use flowtoy_plugin_api::abi::{host_hooks, host_hooks_layout, AcceptHooks, HOOKS_SYMBOL};
 use flowtoy_plugin_api::{ExecutorType, ProviderType};
 pub use permissions::InsecurePlugins;
 use std::collections::HashSet;
@@ -115,7 +117,14 @@ fn describe(error: &LibraryError) -> String {
 /// Loads one plugin library and checks it; the error is the reason it cannot
 /// be used (the caller adds the path).
 pub fn load_library(path: &Path) -> Result<PluginLibrary, String> {
-    let header = lib_header_from_path(path).map_err(|e| describe(&e))?;
+    // Libraries are never unloaded (their code and statics are referenced
+    // for the rest of the process).
+    let raw: &'static RawLibrary = Box::leak(Box::new(
+        RawLibrary::load_at(path).map_err(|e| describe(&e))?,
+    ));
+    // SAFETY: the library stays loaded for the rest of the process (leaked
+    // above), as the header it returns requires.
+    let header = unsafe { lib_header_from_raw_library(raw) }.map_err(|e| describe(&e))?;
     let module = header
         .init_root_module::<PluginModuleRef>()
         .map_err(|e| describe(&e))?;
@@ -141,6 +150,13 @@ pub fn load_library(path: &Path) -> Result<PluginLibrary, String> {
         .into_iter()
         .map(ForeignProviderType::new)
         .collect::<Result<Vec<_>, _>>()?;
+    // Plugins built with output and log hooks get them; older ones have no
+    // such symbol and run as they always did.
+    // SAFETY: the symbol, where a library that passed the checks above
+    // defines it, is the export macro's function of type `AcceptHooks`.
+    if let Ok(accept) = unsafe { raw.get::<AcceptHooks>(HOOKS_SYMBOL) } {
+        (*accept)(host_hooks(), host_hooks_layout());
+    }
     let executors = executor_types(path)?;
     Ok(PluginLibrary {
         path: path.to_path_buf(),

@@ -16,7 +16,11 @@
 //!   ([`FfiProviderTypeBox`], [`FfiProviderBox`]);
 //! - every value (configuration, payload, result) as JSON text;
 //! - errors as [`FfiError`], which says whether the plugin panicked;
-//! - cancellation as an [`FfiCancelBox`] the plugin may ask at any time.
+//! - cancellation as an [`FfiCancelBox`] the plugin may ask at any time;
+//! - output chunks and log lines from the plugin to the host through
+//!   [`HostHooks`], handed to the library through one more symbol
+//!   ([`HOOKS_SYMBOL`]) so that no type plugins built before had changes
+//!   (see `hooks.rs` for why).
 //!
 //! Every entry point on the plugin side runs inside `catch_unwind`: a panic
 //! becomes an [`FfiError`] with `panicked: true`, never a process abort.
@@ -24,6 +28,7 @@
 
 mod executor;
 mod guest;
+mod hooks;
 mod host;
 
 pub use executor::{
@@ -33,6 +38,10 @@ pub use executor::{
     EXECUTOR_TYPES_SYMBOL,
 };
 pub use guest::{export_types, plugin_module, root_module_loader};
+pub use hooks::{
+    accept_host_hooks, host_hooks, host_hooks_layout, AcceptHooks, HostHooks, HostHooksRef,
+    HOOKS_SYMBOL,
+};
 pub use host::ForeignProviderType;
 
 /// `abi_stable` itself, re-exported so that the host and the export macro use

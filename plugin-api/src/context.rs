@@ -1,5 +1,7 @@
-//! What the host tells a provider during a call.
+//! What the host tells a provider during a call, and what the provider can
+//! tell the host back while it runs (output chunks, log lines).
 
+use crate::host::{CallSink, Level, OutputStream};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -12,13 +14,16 @@ type CancelCheck = Arc<dyn Fn() -> bool + Send + Sync>;
 type JobReporter = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// Facts about the current call: the step's name and whether the run has been
-/// cancelled (Ctrl-C, SIGTERM, or an embedding program's cancel handle).
+/// cancelled (Ctrl-C, SIGTERM, or an embedding program's cancel handle); and
+/// the way back to the host: [`CallContext::log`] for log lines,
+/// [`CallContext::output`] for a program's output as it comes.
 #[derive(Clone, Default)]
 pub struct CallContext {
     step: String,
     cancelled: Arc<AtomicBool>,
     check: Option<CancelCheck>,
     job_reporter: Option<JobReporter>,
+    sink: Option<Arc<dyn CallSink>>,
 }
 
 impl fmt::Debug for CallContext {
@@ -38,6 +43,7 @@ impl CallContext {
             cancelled,
             check: None,
             job_reporter: None,
+            sink: None,
         }
     }
 
@@ -50,9 +56,48 @@ impl CallContext {
             cancelled: Arc::new(AtomicBool::new(false)),
             check: Some(check),
             job_reporter: None,
+            sink: None,
         }
     }
 
+    /// The same context, sending output chunks and log lines to `sink` (the
+    /// host does this; a context without a sink drops them).
+    pub fn with_sink(mut self, sink: Arc<dyn CallSink>) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// Writes a log line at `level`. The host shows it in its log with the
+    /// step's name, in the status API's `/logs` and the TUI, with secret
+    /// values masked. Without a host listening (a context made in a test),
+    /// the line is dropped.
+    ///
+    /// ```
+    /// use flowtoy_plugin_api::{CallContext, Level};
+    /// let ctx = CallContext::default();
+    /// ctx.log(Level::Info, "fetched 3 pages");
+    /// ```
+    pub fn log(&self, level: Level, message: &str) {
+        if let Some(sink) = &self.sink {
+            sink.log(level, message);
+        }
+    }
+
+    /// Hands the host a chunk of a program's output on `stream` as it comes,
+    /// so people can follow a running step (the status API's
+    /// `/steps/{name}` keeps the last 64 KiB of each stream). It changes
+    /// nothing in the call's result.
+    pub fn output(&self, stream: OutputStream, chunk: &[u8]) {
+        if let Some(sink) = &self.sink {
+            sink.output(stream, chunk);
+        }
+    }
+
+    /// True when someone listens to [`CallContext::output`] and
+    /// [`CallContext::log`] (a provider may skip work otherwise).
+    pub fn has_sink(&self) -> bool {
+        self.sink.is_some()
+    }
     /// The name of the step being run.
     pub fn step(&self) -> &str {
         &self.step

@@ -53,6 +53,17 @@ macro_rules! export_providers_for_api {
             $crate::abi::root_module_loader(__flowtoy_root_module)
         }
 
+        /// Takes the host's hooks (output chunks, log lines:
+        /// `flowtoy_plugin_api::abi::HOOKS_SYMBOL`).
+        #[doc(hidden)]
+        #[no_mangle]
+        pub extern "C" fn flowtoy_plugin_accept_host_hooks(
+            hooks: $crate::abi::HostHooksRef,
+            layout: &'static $crate::abi::abi_stable::type_layout::TypeLayout,
+        ) -> bool {
+            $crate::abi::accept_host_hooks(hooks, layout)
+        }
+
         /// The library header `abi_stable` looks for (the name is
         /// `abi_stable::library::ROOT_MODULE_LOADER_NAME`).
         #[doc(hidden)]
@@ -158,6 +169,14 @@ macro_rules! export_plugin {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_hooks_symbol_is_the_one_the_macro_defines() {
+        assert_eq!(
+            crate::abi::HOOKS_SYMBOL,
+            b"flowtoy_plugin_accept_host_hooks\0"
+        );
+    }
+
     #[test]
     fn the_exported_symbol_is_the_one_abi_stable_looks_for() {
         assert_eq!(

@@ -50,10 +50,12 @@ pub mod abi;
 mod context;
 mod executor;
 mod export;
+mod host;
 mod result;
 
 pub use context::CallContext;
 pub use executor::{Executor, ExecutorJob, ExecutorType};
+pub use host::{CallSink, Level, OutputStream};
 pub use result::{ProviderResult, Status};
 pub use serde_json;
 use serde_json::Value;

@@ -20,6 +20,7 @@ pub struct Libraries {
     pub future_api: PathBuf,
     pub other_layout: PathBuf,
     pub executor: PathBuf,
+    pub logging: PathBuf,
 }
 
 /// Builds the plugin libraries once per test binary and returns their paths.
@@ -34,6 +35,7 @@ pub fn libraries() -> &'static Libraries {
             "flowtoy_plugin_testing_future_api",
             "flowtoy_plugin_testing_other_layout",
             "flowtoy_plugin_testing_executor",
+            "flowtoy_plugin_testing_logging",
         ];
         let built = build_cdylibs(&crates);
         let path = |name: &str| {
@@ -51,6 +53,7 @@ pub fn libraries() -> &'static Libraries {
             future_api: path(crates[4]),
             other_layout: path(crates[5]),
             executor: path(crates[6]),
+            logging: path(crates[7]),
         }
     })
 }

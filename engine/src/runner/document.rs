@@ -351,7 +351,9 @@ impl<'a> StepEvent<'a> {
 }
 
 /// A step state by name; an unknown name (from a newer runner) is pending.
-fn state_or_pending<'de, D: Deserializer<'de>>(deserializer: D) -> Result<StepState, D::Error> {
+pub(super) fn state_or_pending<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<StepState, D::Error> {
     let name = Cow::<'de, str>::deserialize(deserializer)?;
     Ok(StepState::from_name(&name).unwrap_or(StepState::Pending))
 }

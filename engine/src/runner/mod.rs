@@ -15,6 +15,7 @@
 
 mod cancel;
 mod condition;
+mod details;
 mod document;
 mod fanout;
 mod history;
@@ -25,6 +26,7 @@ mod step;
 mod tries;
 
 pub use cancel::CancelHandle;
+pub use details::{OutputTail, StepDetails, TAIL_BYTES};
 pub use document::{
     RunEndedEvent, StatusDocument, StatusReply, StepDocument, StepDocuments, StepEvent,
 };
@@ -61,6 +63,8 @@ pub(crate) struct Shared {
     pub in_flight: tries::CallsInFlight,
     /// Set when a step failed under `fail`: remote jobs are cancelled.
     pub halt: Arc<AtomicBool>,
+    /// Each step's input, provider answer and output tail (`details.rs`).
+    pub details: details::DetailsStore,
 }
 
 /// Registers the secret values every source the flow names or uses will
@@ -133,6 +137,7 @@ impl LocalRunner {
         }
         let base = BaseContext::new(Arc::clone(&flows), &sources_context(&config));
         let max_workers = config.runner().max_workers.unwrap_or(DEFAULT_MAX_WORKERS);
+        let details = details::DetailsStore::new(config.flow().len());
         LocalRunner {
             shared: Arc::new(Shared {
                 config,
@@ -142,6 +147,7 @@ impl LocalRunner {
                 cancel: CancelHandle::new(),
                 in_flight: Default::default(),
                 halt: Arc::new(AtomicBool::new(false)),
+                details,
             }),
             max_workers,
             started: AtomicBool::new(false),

@@ -64,6 +64,7 @@ pub fn execute(
     let templates = &compiled.templates;
     let template_error = |e: String| StepError::new(StepErrorKind::Template, e);
     let payload = input::build_payload(&step.input, templates, base).map_err(template_error)?;
+    shared.details.input(index, &payload);
     let source = &compiled.resolved[index];
     let configuration = if template::value_has_template(&source.configuration) {
         let ctx = base.with(payload_extras(&payload));
@@ -94,6 +95,7 @@ pub fn execute(
         )?,
     };
     redact_meta(&mut result.meta);
+    shared.details.result(index, &result);
     if !result.status.success {
         return Err(StepError::new(
             StepErrorKind::Provider,

@@ -205,8 +205,9 @@ fn call_context(
 ) -> CallContext {
     let name = &shared.config.flow()[index].name;
     let remote = shared.config.placement(index).remote().is_some();
+    let sink = super::details::sink(shared, index);
     if !remote && expired.is_none() {
-        return CallContext::new(name, shared.cancel.flag());
+        return CallContext::new(name, shared.cancel.flag()).with_sink(sink);
     }
     let run = shared.cancel.flag();
     let halt = remote.then(|| Arc::clone(&shared.halt));
@@ -215,7 +216,8 @@ fn call_context(
     let ctx = CallContext::with_cancel_check(
         name,
         Arc::new(move || run.load(Ordering::SeqCst) || set(&expired) || set(&halt)),
-    );
+    )
+    .with_sink(sink);
     if !remote {
         return ctx;
     }

@@ -8,6 +8,7 @@
 //! | `GET /status` | `{run_id, started_at, ended_at, total_steps, completed_steps, current_step, running_steps, running_count, steps: {name: {state, started_at, ended_at, notes, outputs}}}`, or `{"status": "no-runner"}` |
 //! | `GET /outputs` | the `flows` mapping, `{step: {output: value}}` |
 //! | `GET /events` | Server-Sent Events: `status`, then `step` per state change, `run_ended` |
+//! | `GET /steps/{name}` | one step in detail ([`StepDetails`](crate::runner::StepDetails)): state, tries, times, error, notes, rendered input, outputs, `meta`, executor, and the last 64 KiB of its program's stdout and stderr while it runs; 404 for an unknown step |
 //! | `GET /logs` | `{"records": [...]}` from the [`LogCapture`] given to the server |
 //! | `GET /runs` | the run history, newest first, as `flowtoy history --json` (`?limit=N&status=S&flow=FILE`); 404 when the runner keeps none |
 //! | `GET /runs/{id}` | one recorded run as `/status` shapes it, plus `outputs` ([`RunDocument`](crate::history::RunDocument)) |
@@ -61,6 +62,8 @@ mod server;
 mod source;
 #[cfg(any(feature = "server", feature = "tui"))]
 mod status_url;
+#[cfg(feature = "server")]
+mod steps;
 #[cfg(any(feature = "server", feature = "tui"))]
 mod token;
 #[cfg(feature = "server")]
@@ -76,6 +79,6 @@ pub use server::{
 #[cfg(feature = "server")]
 pub use source::{ApiSource, RunnerSlot};
 #[cfg(any(feature = "server", feature = "tui"))]
-pub use status_url::StatusUrl;
+pub use status_url::{step_path, StatusUrl};
 #[cfg(any(feature = "server", feature = "tui"))]
 pub use token::StatusToken;

@@ -1,6 +1,6 @@
 //! The routes of the status API and web UI (SPEC R19, R20):
 //! `GET /status`, `/outputs`, `/events`, `/logs`, `/runs`, `/runs/{id}`
-//! (`history.rs`), `/healthz`, and the page at
+//! (`history.rs`), `/steps/{name}` (`steps.rs`), `/healthz`, and the page at
 //! `/` with its assets. Every error is JSON: `{"error": "..."}`.
 
 use super::auth::{self, Granted};
@@ -88,7 +88,7 @@ async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
     let (code, message) = if rejection.is_not_found() {
         (
             StatusCode::NOT_FOUND,
-            "not found; the API has /status, /outputs, /events, /logs, /runs, /runs/{id}, /healthz and the web UI at /".to_string(),
+            "not found; the API has /status, /outputs, /events, /logs, /steps/{name}, /runs, /runs/{id}, /healthz and the web UI at /".to_string(),
         )
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         (
@@ -125,8 +125,12 @@ pub fn routes(
         .then(super::history::runs);
     let run = warp::path!("runs" / String)
         .and(get)
-        .and(with_state)
+        .and(with_state.clone())
         .then(super::history::run);
+    let step = warp::path!("steps" / String)
+        .and(get)
+        .and(with_state)
+        .then(super::steps::step);
     let healthz = api("healthz").map(|| json_ok(&json!({"ok": true})));
     let index = warp::path::end()
         .and(get)
@@ -135,6 +139,8 @@ pub fn routes(
     let style = api("style.css").map(|| asset("text/css; charset=utf-8", webui::STYLE_CSS));
     let history_script =
         api("history.js").map(|| asset("text/javascript; charset=utf-8", webui::HISTORY_JS));
+    let details_script =
+        api("details.js").map(|| asset("text/javascript; charset=utf-8", webui::DETAILS_JS));
     let all = status
         .or(outputs)
         .unify()
@@ -146,7 +152,11 @@ pub fn routes(
         .unify()
         .or(run)
         .unify()
+        .or(step)
+        .unify()
         .or(history_script)
+        .unify()
+        .or(details_script)
         .unify()
         .or(index)
         .unify()

@@ -45,3 +45,14 @@ impl StatusUrl {
         format!("{}/{}", self.base, name.trim_start_matches('/'))
     }
 }
+
+/// The API path of a step's details, its name percent-encoded
+/// (`steps/a%20b` for the step `a b`).
+///
+/// ```
+/// assert_eq!(flowtoy::runner_api::step_path("fetch 2/3"), "steps/fetch%202%2F3");
+/// ```
+pub fn step_path(name: &str) -> String {
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    format!("steps/{}", utf8_percent_encode(name, NON_ALPHANUMERIC))
+}

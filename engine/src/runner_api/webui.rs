@@ -10,3 +10,6 @@ pub const APP_JS: &str = include_str!("assets/app.js");
 pub const STYLE_CSS: &str = include_str!("assets/style.css");
 /// `/history.js`: the history view (`#history`, `#runs/ID`) from `/runs`.
 pub const HISTORY_JS: &str = include_str!("assets/history.js");
+/// `/details.js`: the step details panel (`window.showStepDetails(name)`),
+/// following a running step from `/steps/{name}`.
+pub const DETAILS_JS: &str = include_str!("assets/details.js");

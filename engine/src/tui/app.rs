@@ -2,8 +2,9 @@
 //! connection, the focused panel and each panel's scroll position.
 //! Rendering reads it; keys and updates change it.
 
+use super::details::DetailsView;
 use super::format::Clock;
-use crate::runner::{StatusDocument, StatusReply};
+use crate::runner::{StatusDocument, StatusReply, StepDetails};
 use serde_json::Value;
 
 /// The panels that can have the focus, in `Tab` order.
@@ -58,6 +59,14 @@ pub enum Update {
     },
     /// A fetch failed; the message says why and where.
     Failed(String),
+    /// The details of a step (`Enter` on its row), or why they could not
+    /// be fetched.
+    Details {
+        /// The step.
+        name: String,
+        /// Its details, or what went wrong (boxed: the document is large).
+        details: Box<Result<StepDetails, String>>,
+    },
 }
 
 /// Everything the TUI shows.
@@ -85,6 +94,10 @@ pub struct App {
     pub clock: Clock,
     /// Set when the user asked to quit.
     pub quit: bool,
+    /// The open step details view (`Enter` on a step), if any.
+    pub details: Option<DetailsView>,
+    /// The selected row of the steps panel.
+    selected: usize,
     scroll: [usize; 3],
     viewport: [usize; 3],
 }
@@ -104,6 +117,8 @@ impl App {
             now: 0.0,
             clock: Clock::Local,
             quit: false,
+            details: None,
+            selected: 0,
             scroll: [0; 3],
             viewport: [10; 3],
         }
@@ -124,6 +139,11 @@ impl App {
                 self.connection = Connection::Live;
             }
             Update::Failed(error) => self.failed(error),
+            Update::Details { name, details } => {
+                if let Some(view) = &mut self.details {
+                    view.apply(&name, *details);
+                }
+            }
         }
         self.clamp_scroll();
     }
@@ -197,8 +217,29 @@ impl App {
         self.clamp_scroll();
     }
 
-    /// Scrolls the focused panel by `lines` (negative: up, towards the start).
+    /// The name of the selected step (the row `Enter` opens), if any.
+    pub fn selected_step(&self) -> Option<String> {
+        let run = self.run.as_ref()?;
+        let last = run.steps.len().checked_sub(1)?;
+        run.steps
+            .iter()
+            .nth(self.selected.min(last))
+            .map(|(name, _)| name.to_string())
+    }
+
+    /// The index of the selected row of the steps panel.
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    /// Scrolls the focused panel by `lines` (negative: up, towards the
+    /// start). In the steps panel the selection moves as far, and the view
+    /// scrolls back when the selection goes above it.
     pub fn scroll_by(&mut self, lines: isize) {
+        if self.focus == Panel::Steps {
+            let last = self.content_len(Panel::Steps).saturating_sub(1);
+            self.selected = self.selected.saturating_add_signed(lines).min(last);
+        }
         let i = self.focus.index();
         // The logs panel counts from the newest line, so up means more.
         let lines = if self.focus == Panel::Logs {
@@ -207,6 +248,9 @@ impl App {
             lines
         };
         self.scroll[i] = self.scroll[i].saturating_add_signed(lines);
+        if self.focus == Panel::Steps {
+            self.scroll[i] = self.scroll[i].min(self.selected);
+        }
         self.clamp_scroll();
     }
 

@@ -7,7 +7,7 @@ use super::app::Update;
 use super::source::StatusSource;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Polling interval while no event stream is connected.
@@ -24,6 +24,8 @@ const RECONNECT_INTERVAL: Duration = Duration::from_secs(2);
 pub struct Feed {
     updates: Receiver<Update>,
     wake: Sender<()>,
+    /// The step whose details the UI shows, fetched with each status.
+    details: Arc<Mutex<Option<String>>>,
 }
 
 impl Feed {
@@ -33,6 +35,7 @@ impl Feed {
         let (updates_tx, updates) = mpsc::channel();
         let (wake, wake_rx) = mpsc::channel();
         let streaming = Arc::new(AtomicBool::new(false));
+        let details = Arc::new(Mutex::new(None));
         if let Some(mut watcher) = source.watcher() {
             let wake = wake.clone();
             let streaming = Arc::clone(&streaming);
@@ -59,8 +62,26 @@ impl Feed {
         }
         std::thread::Builder::new()
             .name("flowtoy-tui-fetch".into())
-            .spawn(move || fetch_loop(source, poll, &streaming, &updates_tx, &wake_rx))?;
-        Ok(Feed { updates, wake })
+            .spawn({
+                let details = Arc::clone(&details);
+                move || fetch_loop(source, poll, &streaming, &details, &updates_tx, &wake_rx)
+            })?;
+        Ok(Feed {
+            updates,
+            wake,
+            details,
+        })
+    }
+
+    /// Says which step's details the UI shows (`None`: none); they are
+    /// fetched at once when that changes, then every
+    /// [`DETAILS_POLL`](super::details::DETAILS_POLL) while shown.
+    pub fn want_details(&self, name: Option<&str>) {
+        let mut wanted = self.details.lock().unwrap_or_else(|e| e.into_inner());
+        if wanted.as_deref() != name {
+            *wanted = name.map(String::from);
+            let _ = self.wake.send(());
+        }
     }
 
     /// Asks for a fetch now (the `r` key).
@@ -87,10 +108,22 @@ fn fetch_loop(
     mut source: Box<dyn StatusSource>,
     poll: Duration,
     streaming: &AtomicBool,
+    details: &Mutex<Option<String>>,
     updates: &Sender<Update>,
     wake: &Receiver<()>,
 ) {
     loop {
+        let wanted = details.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(name) = wanted.as_deref() {
+            let fetched = source.details(name);
+            let update = Update::Details {
+                name: name.to_string(),
+                details: Box::new(fetched),
+            };
+            if updates.send(update).is_err() {
+                return;
+            }
+        }
         let update = match source.fetch() {
             Ok(fetched) => Update::Snapshot {
                 status: fetched.status,
@@ -108,6 +141,10 @@ fn fetch_loop(
             STREAMING_POLL_INTERVAL
         } else {
             poll
+        };
+        let wait = match wanted {
+            Some(_) => wait.min(super::details::DETAILS_POLL),
+            None => wait,
         };
         match wake.recv_timeout(wait) {
             Ok(()) | Err(RecvTimeoutError::Timeout) => {}

@@ -1,9 +1,10 @@
 //! [`HttpSource`]: the TUI reading a runner's status API over HTTP
-//! (`flowtoy tui --status-url`): `GET /status` and `/outputs` on demand,
+//! (`flowtoy tui --status-url`): `GET /status`, `/outputs` and
+//! `/steps/{name}` on demand,
 //! `GET /events` (Server-Sent Events) for live updates.
 
 use super::source::{EventWatcher, Fetched, StatusSource};
-use crate::runner::StatusReply;
+use crate::runner::{StatusReply, StepDetails};
 use crate::runner_api::{StatusToken, StatusUrl};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -86,6 +87,16 @@ impl StatusSource for HttpSource {
         let status = StatusReply::from_json(self.get_json("status")?)?;
         let outputs = self.get_json("outputs")?;
         Ok(Fetched { status, outputs })
+    }
+
+    fn details(&mut self, name: &str) -> Result<StepDetails, String> {
+        let value = self.get_json(&crate::runner_api::step_path(name))?;
+        serde_json::from_value(value).map_err(|e| {
+            format!(
+                "the runner at {} answered with step details this version cannot read: {e}",
+                self.url.base()
+            )
+        })
     }
 
     fn watcher(&self) -> Option<Box<dyn EventWatcher>> {

@@ -5,7 +5,7 @@
 //! JSON text, no server needed.
 
 use super::source::{EventWatcher, Fetched, StatusSource};
-use crate::runner::{LocalRunner, RunEvent, StatusReply};
+use crate::runner::{LocalRunner, RunEvent, StatusReply, StepDetails};
 use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
 
@@ -43,6 +43,12 @@ impl StatusSource for InProcessSource {
         let outputs = serde_json::to_value(self.runner.outputs())
             .map_err(|e| format!("cannot read the run's outputs: {e}"))?;
         Ok(Fetched { status, outputs })
+    }
+
+    fn details(&mut self, name: &str) -> Result<StepDetails, String> {
+        self.runner
+            .step_details(name)
+            .ok_or_else(|| format!("the flow has no step named '{name}'"))
     }
 
     fn watcher(&self) -> Option<Box<dyn EventWatcher>> {

@@ -9,7 +9,9 @@
 //! free port, for others to watch, but does not read through it), an
 //! [`HttpSource`] reads a remote runner's status API (`--status-url`).
 //!
-//! - [`app::App`]: the state (last status, outputs, logs, focus, scrolling);
+//! - [`app::App`]: the state (last status, outputs, logs, focus, scrolling,
+//!   the selected step); [`details::DetailsView`]: a step's details
+//!   (`Enter`), fetched again and again while open;
 //! - [`render::draw`]: one frame; [`keys::handle_key`]: one key;
 //! - [`source::StatusSource`], [`http::HttpSource`],
 //!   [`in_process::InProcessSource`]: where data comes from;
@@ -26,6 +28,7 @@
 //! ```
 
 pub mod app;
+pub mod details;
 pub mod feed;
 pub mod format;
 pub mod http;
@@ -36,6 +39,7 @@ pub mod source;
 pub mod terminal;
 
 pub use app::{App, Connection, Panel, Update};
+pub use details::DetailsView;
 pub use format::Clock;
 pub use http::HttpSource;
 pub use in_process::InProcessSource;
@@ -162,6 +166,7 @@ impl Tui {
             if let Some(lines) = &self.logs {
                 app.set_logs(lines());
             }
+            feed.want_details(app.details.as_ref().map(|d| d.name.as_str()));
             app.now = now_secs();
             draw(terminal, &mut app)?;
             if let Some(signal) = signal() {

@@ -65,11 +65,23 @@ pub fn draw(frame: &mut Frame, app: &App) -> Viewports {
         ])
         .areas(area);
     draw_header(frame, app, header);
-    let (steps_area, outputs_area) = split_body(app, body);
-    let mut viewports = Viewports {
-        steps: draw_steps(frame, app, steps_area),
-        outputs: draw_outputs(frame, app, outputs_area),
-        logs: 0,
+    let mut viewports = match &app.details {
+        Some(view) => {
+            super::details::draw(frame, app, view, body);
+            Viewports {
+                steps: app.viewport(Panel::Steps),
+                outputs: app.viewport(Panel::Outputs),
+                logs: 0,
+            }
+        }
+        None => {
+            let (steps_area, outputs_area) = split_body(app, body);
+            Viewports {
+                steps: draw_steps(frame, app, steps_area),
+                outputs: draw_outputs(frame, app, outputs_area),
+                logs: 0,
+            }
+        }
     };
     if app.logs.is_some() {
         viewports.logs = draw_logs(frame, app, logs);
@@ -335,7 +347,16 @@ fn draw_steps(frame: &mut Frame, app: &App, area: Rect) -> usize {
             .iter()
             .skip(first)
             .take(rows)
-            .map(|(name, step)| step_line(app, name, step, &cols)),
+            .enumerate()
+            .map(|(i, (name, step))| {
+                let line = step_line(app, name, step, &cols);
+                // The selected row (`Enter` opens its details).
+                if app.focus == Panel::Steps && first + i == app.selected() {
+                    line.patch_style(Style::default().add_modifier(Modifier::REVERSED))
+                } else {
+                    line
+                }
+            }),
     );
     frame.render_widget(Paragraph::new(lines), inner);
     rows.max(1)
@@ -450,6 +471,8 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         Span::styled(" refresh  ", dim),
         Span::styled("Tab", key),
         Span::styled(format!(" focus ({focus})  "), dim),
+        Span::styled("Enter", key),
+        Span::styled(" details  ", dim),
         Span::styled("↑↓ PgUp PgDn", key),
         Span::styled(" scroll", dim),
     ];

@@ -7,7 +7,7 @@
 //! - [`InProcessSource`](super::InProcessSource): a runner in this process
 //!   (all-in-one mode), read directly — no HTTP, no JSON text.
 
-use crate::runner::StatusReply;
+use crate::runner::{StatusReply, StepDetails};
 use serde_json::Value;
 
 /// A fresh pair of documents: the status and the outputs.
@@ -29,6 +29,13 @@ pub trait StatusSource: Send {
     /// Something that blocks until the run changes, for live updates
     /// without polling; `None` when the source has no such thing.
     fn watcher(&self) -> Option<Box<dyn EventWatcher>>;
+    /// The details of step `name` (`GET /steps/{name}`); the error says
+    /// why they cannot be had. Sources that cannot tell say so.
+    fn details(&mut self, name: &str) -> Result<StepDetails, String> {
+        Err(format!(
+            "this source cannot show the details of step '{name}'"
+        ))
+    }
 }
 
 /// Blocks while watching a run, calling back at each change.

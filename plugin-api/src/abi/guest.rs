@@ -106,10 +106,10 @@ impl FfiProvider for ExportedProvider {
                         .map_err(|e| format!("the host sent a payload that is not JSON: {e}"))?,
                 ),
             };
-            let ctx = CallContext::with_cancel_check(
+            let ctx = super::hooks::guest_context(CallContext::with_cancel_check(
                 step.as_str(),
                 Arc::new(move || cancel.is_cancelled()),
-            );
+            ));
             let result = self.0.call(&payload, &ctx)?;
             Ok(RString::from(result.to_json().to_string()))
         })

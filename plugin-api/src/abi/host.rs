@@ -82,11 +82,10 @@ impl Provider for ForeignProvider {
     fn call(&self, payload: &Payload, ctx: &CallContext) -> Result<ProviderResult, String> {
         let payload = payload.as_ref().map(Value::to_string).unwrap_or_default();
         let cancel = FfiCancel_TO::from_value(HostCancel(ctx.clone()), TD_Opaque);
-        let text = into_host(self.ffi.call(
-            RStr::from_str(&payload),
-            RStr::from_str(ctx.step()),
-            cancel,
-        ))?;
+        let text = into_host(super::hooks::during_call(ctx, || {
+            self.ffi
+                .call(RStr::from_str(&payload), RStr::from_str(ctx.step()), cancel)
+        }))?;
         let value: Value = serde_json::from_str(text.as_str())
             .map_err(|e| format!("the plugin answered with a result that is not JSON: {e}"))?;
         ProviderResult::from_json(&value)
@@ -97,6 +96,7 @@ impl Provider for ForeignProvider {
 mod tests {
     use super::*;
     use crate::abi::{export_types, FfiProviderTypeBox};
+    use crate::{Level, OutputStream};
     use serde_json::json;
     use std::panic::AssertUnwindSafe;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -128,6 +128,12 @@ mod tests {
             match self.mode.as_str() {
                 "panic-call" => panic!("boom in call"),
                 "cancel" => Ok(ProviderResult::ok(json!(ctx.is_cancelled()))),
+                "talk" => {
+                    ctx.log(Level::Warn, "careful");
+                    ctx.output(OutputStream::Stdout, b"out\n");
+                    ctx.output(OutputStream::Stderr, b"err");
+                    Ok(ProviderResult::ok(json!(ctx.has_sink())))
+                }
                 _ => Ok(
                     ProviderResult::ok(json!({"payload": payload, "step": ctx.step()}))
                         .with_meta("k", json!(1)),
@@ -186,6 +192,44 @@ mod tests {
             text.starts_with("boom in call (at plugin-api/src/abi/host.rs:"),
             "{text}"
         );
+    }
+
+    /// Records what a provider sent back.
+    #[derive(Default)]
+    struct Recorder(std::sync::Mutex<Vec<String>>);
+
+    impl crate::CallSink for Recorder {
+        fn output(&self, stream: OutputStream, chunk: &[u8]) {
+            let text = String::from_utf8_lossy(chunk);
+            self.0.lock().unwrap().push(format!("{stream:?}:{text}"));
+        }
+        fn log(&self, level: Level, message: &str) {
+            self.0.lock().unwrap().push(format!("{level:?}:{message}"));
+        }
+    }
+
+    #[test]
+    fn output_and_log_lines_come_back_through_the_abi() {
+        let t = through_the_abi();
+        let p = t.create(&json!({"mode": "talk"})).unwrap();
+        // What the export macro's symbol does when the host loads a library.
+        assert!(crate::abi::accept_host_hooks(
+            crate::abi::host_hooks(),
+            crate::abi::host_hooks_layout()
+        ));
+        let recorder = Arc::new(Recorder::default());
+        let ctx = CallContext::default().with_sink(recorder.clone());
+        assert_eq!(p.call(&None, &ctx).unwrap().data, json!(true));
+        assert_eq!(
+            *recorder.0.lock().unwrap(),
+            ["Warn:careful", "Stdout:out\n", "Stderr:err"]
+        );
+        // Without a sink on the host's side the plugin has none either.
+        assert_eq!(
+            p.call(&None, &CallContext::default()).unwrap().data,
+            json!(false)
+        );
+        assert_eq!(recorder.0.lock().unwrap().len(), 3);
     }
 
     #[test]

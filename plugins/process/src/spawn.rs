@@ -6,10 +6,15 @@
 //! (and every 25 ms to look at the cancellation flag). Only a payload for
 //! standard input gets a thread of its own, so a program that never reads it
 //! cannot block the call.
+//!
+//! What the program prints is handed to the host as it is read
+//! ([`CallContext::output`]), chunk by chunk, so a running program can be
+//! followed (`GET /steps/{name}`); the result is built from the captured
+//! output at the end, as before.
 
 use crate::command::{CommandLine, ProcessConfig};
 use crate::result::{exit_failure, fail, program_result, truncated_note};
-use flowtoy_plugin_api::{CallContext, ProviderResult};
+use flowtoy_plugin_api::{CallContext, OutputStream, ProviderResult};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -41,12 +46,21 @@ impl Captured {
         }
     }
 
-    /// Reads what is ready; marks the pipe closed at end of file.
-    fn read_from(&mut self, pipe: &mut impl Read, cap: usize) {
+    /// Reads what is ready and hands it to the host as `stream` (so people
+    /// can follow the program while it runs); marks the pipe closed at end
+    /// of file.
+    fn read_from(
+        &mut self,
+        pipe: &mut impl Read,
+        cap: usize,
+        ctx: &CallContext,
+        stream: OutputStream,
+    ) {
         let mut buf = [0u8; 64 * 1024];
         match pipe.read(&mut buf) {
             Ok(0) => self.open = false,
             Ok(n) => {
+                ctx.output(stream, &buf[..n]);
                 let room = cap.saturating_sub(self.bytes.len());
                 if n > room {
                     self.truncated = true;
@@ -175,8 +189,12 @@ fn watch(mut child: Child, cfg: &ProcessConfig, ctx: &CallContext) -> Finished {
         wait_readable(&mut fds, wait);
         for fd in fds.iter().filter(|f| f.revents != 0) {
             match (&mut out_pipe, &mut err_pipe) {
-                (Some(p), _) if p.as_raw_fd() == fd.fd => stdout.read_from(p, cap),
-                (_, Some(p)) if p.as_raw_fd() == fd.fd => stderr.read_from(p, cap),
+                (Some(p), _) if p.as_raw_fd() == fd.fd => {
+                    stdout.read_from(p, cap, ctx, OutputStream::Stdout)
+                }
+                (_, Some(p)) if p.as_raw_fd() == fd.fd => {
+                    stderr.read_from(p, cap, ctx, OutputStream::Stderr)
+                }
                 _ => {}
             }
         }
