@@ -17,7 +17,9 @@ mod config_errors;
 mod ecosystem;
 mod faults;
 mod fuzz_regressions;
+mod graph_svg;
 mod history;
+mod metrics;
 mod plugins;
 mod provider_process;
 mod provider_rest;
@@ -36,6 +38,7 @@ mod tui_render;
 mod tui_source;
 mod tui_tmux;
 mod webui_browser;
+mod webui_graph;
 mod webui_history;
 
 /// Cargo.toml says `autotests = false`, so cargo builds no test binary of

@@ -18,6 +18,7 @@ mod condition;
 mod document;
 mod fanout;
 mod history;
+mod metrics;
 mod outputs;
 mod scheduler;
 mod status;
@@ -28,6 +29,7 @@ pub use cancel::CancelHandle;
 pub use document::{
     RunEndedEvent, StatusDocument, StatusReply, StepDocument, StepDocuments, StepEvent,
 };
+pub use metrics::{ProviderCounts, RunMetrics};
 pub use outputs::OutputsDocument;
 pub use status::{
     now_secs, ItemCounts, RunEvent, RunOutcome, RunStatus, StatusStore, StepState, StepStatus,
@@ -58,6 +60,8 @@ pub(crate) struct Shared {
     pub cancel: CancelHandle,
     /// Calls abandoned at their timeout, still running.
     pub in_flight: tries::CallsInFlight,
+    /// Provider calls, failures and retries (`GET /metrics`).
+    pub metrics: RunMetrics,
 }
 
 /// Registers the secret values every source the flow names or uses will
@@ -123,6 +127,7 @@ impl LocalRunner {
         ));
         let base = BaseContext::new(Arc::clone(&flows), &sources_context(&config));
         let max_workers = config.runner().max_workers.unwrap_or(DEFAULT_MAX_WORKERS);
+        let metrics = RunMetrics::new(&config);
         LocalRunner {
             shared: Arc::new(Shared {
                 config,
@@ -131,6 +136,7 @@ impl LocalRunner {
                 base,
                 cancel: CancelHandle::new(),
                 in_flight: Default::default(),
+                metrics,
             }),
             max_workers,
             started: AtomicBool::new(false),
@@ -191,6 +197,11 @@ impl LocalRunner {
     /// Receives every step state change and the run's end from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<RunEvent> {
         self.shared.status.subscribe()
+    }
+
+    /// Provider calls and failures by type, and retries, so far.
+    pub fn metrics(&self) -> &RunMetrics {
+        &self.shared.metrics
     }
 
     /// A handle that cancels the run from anywhere.

@@ -1,6 +1,6 @@
 //! The routes of the status API and web UI (SPEC R19, R20):
 //! `GET /status`, `/outputs`, `/events`, `/logs`, `/runs`, `/runs/{id}`
-//! (`history.rs`), `/healthz`, and the page at
+//! (`history.rs`), `/graph` (`graph.rs`), `/metrics` (`metrics.rs`), `/healthz`, and the page at
 //! `/` with its assets. Every error is JSON: `{"error": "..."}`.
 
 use super::events::{no_runner_events, runner_events};
@@ -81,7 +81,7 @@ async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
     let (code, message) = if rejection.is_not_found() {
         (
             StatusCode::NOT_FOUND,
-            "not found; the API has /status, /outputs, /events, /logs, /runs, /runs/{id}, /healthz and the web UI at /".to_string(),
+            "not found; the API has /status, /outputs, /events, /logs, /runs, /runs/{id}, /graph, /metrics, /healthz and the web UI at /".to_string(),
         )
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         (
@@ -110,6 +110,12 @@ pub fn routes(state: ApiState, log_requests: bool) -> warp::filters::BoxedFilter
         .and(with_state.clone())
         .and(warp::query::<std::collections::HashMap<String, String>>())
         .then(super::history::runs);
+    let graph = api("graph")
+        .and(with_state.clone())
+        .then(super::graph::graph);
+    let metrics = api("metrics")
+        .and(with_state.clone())
+        .then(super::metrics::metrics);
     let run = warp::path!("runs" / String)
         .and(get)
         .and(with_state)
@@ -122,6 +128,8 @@ pub fn routes(state: ApiState, log_requests: bool) -> warp::filters::BoxedFilter
     let style = api("style.css").map(|| asset("text/css; charset=utf-8", webui::STYLE_CSS));
     let history_script =
         api("history.js").map(|| asset("text/javascript; charset=utf-8", webui::HISTORY_JS));
+    let graph_script =
+        api("graph.js").map(|| asset("text/javascript; charset=utf-8", webui::GRAPH_JS));
     let all = status
         .or(outputs)
         .unify()
@@ -134,6 +142,12 @@ pub fn routes(state: ApiState, log_requests: bool) -> warp::filters::BoxedFilter
         .or(run)
         .unify()
         .or(history_script)
+        .unify()
+        .or(graph)
+        .unify()
+        .or(metrics)
+        .unify()
+        .or(graph_script)
         .unify()
         .or(healthz)
         .unify()

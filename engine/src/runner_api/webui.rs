@@ -10,3 +10,5 @@ pub const APP_JS: &str = include_str!("assets/app.js");
 pub const STYLE_CSS: &str = include_str!("assets/style.css");
 /// `/history.js`: the history view (`#history`, `#runs/ID`) from `/runs`.
 pub const HISTORY_JS: &str = include_str!("assets/history.js");
+/// `/graph.js`: the graph view, drawn from `/graph`, coloured from the live status.
+pub const GRAPH_JS: &str = include_str!("assets/graph.js");
