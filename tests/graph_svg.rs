@@ -134,6 +134,7 @@ fn svg_has_one_node_per_step_and_the_edges_of_dot() {
             .find(|n| n.attribute("data-step") == Some(name))
             .unwrap()
             .descendants()
+            .filter(|n| n.is_element())
             .filter_map(|n| n.text())
             .filter(|t| t.starts_with('('))
             .collect::<String>()
