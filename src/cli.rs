@@ -311,6 +311,8 @@ pub enum GraphFormat {
     Dot,
     /// Mermaid flowchart.
     Mermaid,
+    /// SVG, laid out by flowtoy itself (no Graphviz needed).
+    Svg,
 }
 
 /// `flowtoy graph`.

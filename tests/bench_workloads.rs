@@ -63,3 +63,13 @@ fn foreach_gives_one_list_and_guarded_runs_like_wide() {
     let got = run(Workload::Guarded, 20);
     assert_eq!(got.as_object().unwrap().len(), 20);
 }
+
+#[test]
+fn the_graph_workload_draws_every_step() {
+    let out = Test::new()
+        .file("w.yaml", &Workload::Graph.yaml(30))
+        .args(Workload::Graph.command().iter().copied().chain(["w.yaml"]))
+        .run();
+    out.success();
+    assert_eq!(out.stdout().matches("<g class=\"node\"").count(), 30);
+}

@@ -19,7 +19,9 @@ mod executor_slurm;
 mod executors;
 mod faults;
 mod fuzz_regressions;
+mod graph_svg;
 mod history;
+mod metrics;
 mod plugin_logs;
 mod plugins;
 mod provider_process;
@@ -41,6 +43,7 @@ mod tui_render;
 mod tui_source;
 mod tui_tmux;
 mod webui_browser;
+mod webui_graph;
 mod webui_history;
 
 /// Cargo.toml says `autotests = false`, so cargo builds no test binary of

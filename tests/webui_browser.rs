@@ -37,10 +37,14 @@ fn chromium() -> Result<PathBuf, String> {
     )
 }
 
-/// Returns the browser, or prints why the test is skipped.
-fn browser_or_skip(test: &str) -> Option<Browser> {
+/// Returns the browser, or prints why the test is skipped (a failure
+/// under `CI=true`: CI must run the browser tests).
+pub(crate) fn browser_or_skip(test: &str) -> Option<Browser> {
     match chromium() {
         Ok(path) => Some(Browser::launch(&path)),
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("{test} needs chromium under CI=true: {why}")
+        }
         Err(why) => {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("{test}: {why} (CI=true: a missing browser is a failure)");
@@ -52,7 +56,7 @@ fn browser_or_skip(test: &str) -> Option<Browser> {
 }
 
 /// Headless Chromium with one page, driven over the DevTools protocol.
-struct Browser {
+pub(crate) struct Browser {
     child: Child,
     socket: WebSocket<MaybeTlsStream<TcpStream>>,
     next_id: u64,
@@ -119,7 +123,7 @@ impl Browser {
     }
 
     /// Calls a DevTools method and returns its result.
-    fn call(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn call(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         let request = json!({"id": id, "method": method, "params": params}).to_string();
@@ -139,8 +143,19 @@ impl Browser {
         }
     }
 
-    fn open(&mut self, url: &str) {
+    pub(crate) fn open(&mut self, url: &str) {
         self.call("Page.navigate", json!({ "url": url }));
+    }
+
+    /// Evaluates `expression` in the page; it must return a JSON text,
+    /// which comes back parsed (`Null` when it returns something else).
+    pub(crate) fn eval_json(&mut self, expression: &str) -> Value {
+        let result = self.call(
+            "Runtime.evaluate",
+            json!({"expression": expression, "returnByValue": true}),
+        );
+        let text = result["result"]["value"].as_str().unwrap_or("null");
+        serde_json::from_str(text).unwrap_or(Value::Null)
     }
 
     /// What the page shows, read from the DOM.
@@ -527,19 +542,6 @@ const DETAILS_STATE: &str = r#"JSON.stringify({
 })"#;
 
 impl Browser {
-    /// The value of a JavaScript expression that returns JSON text.
-    fn eval_json(&mut self, expression: &str) -> Value {
-        let result = self.call(
-            "Runtime.evaluate",
-            json!({"expression": expression, "returnByValue": true}),
-        );
-        let text = result["result"]["value"]
-            .as_str()
-            .unwrap_or("null")
-            .to_string();
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-
     /// Waits until the details panel satisfies `check`.
     fn wait_for_details(&mut self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
         let mut last = Value::Null;

@@ -68,7 +68,10 @@ fn side_by_side(
 pub fn compare(bin: &Path, dir: &Path, runs: usize, rows: &[(Workload, usize)]) {
     println!("| workload | size | --no-history median (s) | recording median (s) | recording / --no-history | history.db after (MB) |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: |");
-    for &(w, size) in rows.iter().filter(|(w, _)| *w != Workload::Validate) {
+    for &(w, size) in rows
+        .iter()
+        .filter(|(w, _)| !matches!(w, Workload::Validate | Workload::Graph))
+    {
         let file = write(dir, &format!("{}-{size}.yaml", w.name()), &w.yaml(size));
         let state = dir.join(format!("state-{}-{size}", w.name()));
         let args = w.command();

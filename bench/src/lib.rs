@@ -27,17 +27,21 @@ pub enum Workload {
     /// steps with templated input and outputs, about 260 bytes each (50,000
     /// steps make 13 MB), every tenth step starting a new chain.
     Validate,
+    /// `flowtoy graph --format svg` of the `validate` configuration: loading
+    /// it, laying the graph out and writing the SVG.
+    Graph,
 }
 
 impl Workload {
     /// Every workload, in table order.
-    pub const ALL: [Workload; 8] = [
+    pub const ALL: [Workload; 9] = [
         Workload::Wide,
         Workload::Chain,
         Workload::Proc,
         Workload::Sleep,
         Workload::Startup,
         Workload::Validate,
+        Workload::Graph,
         Workload::Foreach,
         Workload::Guarded,
     ];
@@ -51,6 +55,7 @@ impl Workload {
             Workload::Sleep => "sleep",
             Workload::Startup => "startup",
             Workload::Validate => "validate",
+            Workload::Graph => "graph",
             Workload::Foreach => "foreach",
             Workload::Guarded => "guarded",
         }
@@ -70,16 +75,18 @@ impl Workload {
             Workload::Sleep => 256,
             Workload::Startup => 1,
             Workload::Validate => 50_000,
+            Workload::Graph => 10_000,
             Workload::Foreach => 10_000,
             Workload::Guarded => 10_000,
         }
     }
 
     /// The flowtoy arguments before the file: `validate` only checks the
-    /// flow, every other workload runs it.
+    /// flow, `graph` draws it, every other workload runs it.
     pub fn command(self) -> &'static [&'static str] {
         match self {
             Workload::Validate => &["validate"],
+            Workload::Graph => &["graph", "--format", "svg"],
             _ => &["run", "-q"],
         }
     }
@@ -138,7 +145,7 @@ impl Workload {
                     "flow:\n  - {name: s0, source: home, output: [{name: v, type: json}]}\n",
                 );
             }
-            Workload::Validate => {
+            Workload::Validate | Workload::Graph => {
                 y.push_str(home);
                 y.push_str("flow:\n");
                 for i in 0..size {
@@ -167,7 +174,7 @@ impl Workload {
     pub fn python_can_run(self) -> bool {
         !matches!(
             self,
-            Workload::Validate | Workload::Foreach | Workload::Guarded
+            Workload::Validate | Workload::Graph | Workload::Foreach | Workload::Guarded
         )
     }
 

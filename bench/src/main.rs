@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo build --release -p flowtoy-cli -p flowtoy-bench
-//! target/release/flowtoy-bench --runs 5 [--scaling] [--python-flowtoy CMD] [--only wide,chain,validate]
+//! target/release/flowtoy-bench --runs 5 [--scaling] [--python-flowtoy CMD] [--only wide,chain,validate,graph]
 //! target/release/flowtoy-bench --history --only wide,chain   # recording vs --no-history
 //! ```
 //!
@@ -129,6 +129,7 @@ fn main() {
             let sizes: &[usize] = match w {
                 Workload::Wide => &[1_000, 100_000],
                 Workload::Chain => &[200, 20_000],
+                Workload::Graph => &[500, 50_000],
                 _ => &[],
             };
             rows.extend(sizes.iter().map(|s| (*w, *s)));

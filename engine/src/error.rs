@@ -181,6 +181,13 @@ impl StepErrorKind {
             StepErrorKind::Provider | StepErrorKind::Panic | StepErrorKind::Timeout
         )
     }
+
+    /// True for failures of the provider's call itself (counted by
+    /// `flowtoy_provider_failures_total`): a rejected configuration, an
+    /// error or failed result, a panic, a timeout.
+    pub fn is_provider_failure(self) -> bool {
+        self.is_retryable() || self == StepErrorKind::Configuration
+    }
 }
 
 /// Why a step failed: a kind and a message for people.

@@ -78,6 +78,7 @@
 
 mod builtins;
 pub mod config;
+pub mod drawing;
 pub mod error;
 pub mod executor;
 pub mod flows;

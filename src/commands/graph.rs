@@ -1,86 +1,48 @@
-//! `flowtoy graph`: the dependency graph as Graphviz dot or a Mermaid
-//! flowchart. Arrows point from a step to the steps that need it (the way
-//! data flows); each step is labelled with its provider type (and its
-//! executor, when it runs elsewhere than this process). Dependencies
-//! named in `depends_on` are solid, those that come only from a template
-//! reference (`flows.NAME`) are dashed.
+//! `flowtoy graph`: the dependency graph as Graphviz dot, a Mermaid
+//! flowchart or SVG (laid out in-process: `flowtoy::drawing`). Arrows point
+//! from a step to the steps that need it (the way data flows); each step is
+//! labelled with its provider type (and its executor, when it
+//! runs elsewhere than this process). Dependencies named in `depends_on` are
+//! solid, those that come only from a template reference (`flows.NAME`) are
+//! dashed.
 
 use super::load;
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::error::{CliResult, OK};
-use flowtoy::config::{Config, StepDef};
+use flowtoy::drawing::{layout, svg, FlowGraph};
 
 /// Runs `flowtoy graph`.
 pub fn run(args: GraphArgs) -> CliResult {
     let config = load::load(&args.configs, &args.plugins)?;
+    let graph = FlowGraph::of(&config);
     let text = match args.format {
-        GraphFormat::Dot => dot(&config),
-        GraphFormat::Mermaid => mermaid(&config),
+        GraphFormat::Dot => dot(&graph),
+        GraphFormat::Mermaid => mermaid(&graph),
+        GraphFormat::Svg => svg::write(&graph, &layout::lay_out(&graph)),
     };
     print!("{text}");
     Ok(OK)
 }
 
-/// One edge: from the dependency to the dependent, dashed when implicit only.
-struct Edge {
-    from: usize,
-    to: usize,
-    dashed: bool,
-}
-
-/// Every edge, grouped by dependent in file order.
-fn edges(config: &Config) -> Vec<Edge> {
-    let graph = config.graph();
-    let mut edges = Vec::new();
-    for (to, deps) in graph.deps.iter().enumerate() {
-        for (from, kind) in deps {
-            edges.push(Edge {
-                from: *from,
-                to,
-                dashed: !kind.explicit,
-            });
-        }
-    }
-    edges
-}
-
-/// A node's second line: the provider type, `on EXECUTOR` when the step
-/// runs elsewhere than this process (R34), and `foreach` / `when` when the
-/// step fans out or runs on a condition (R27, R28).
-fn kind_label(config: &Config, index: usize, step: &StepDef, type_name: &str) -> String {
-    let mut label = type_name.to_string();
-    if let Some(remote) = config.placement(index).remote() {
-        label.push_str(&format!(", on {}", remote.definition.type_name));
-    }
-    if step.control().foreach.is_some() {
-        label.push_str(", foreach");
-    }
-    if step.control().when.is_some() {
-        label.push_str(", when");
-    }
-    label
-}
-
 /// Graphviz dot. Names are quoted, with `\` and `"` escaped.
-fn dot(config: &Config) -> String {
+fn dot(graph: &FlowGraph) -> String {
     let mut out = String::from(
         "// dashed: a dependency that comes only from a template reference (flows.NAME)\n\
          digraph flow {\n  rankdir=LR;\n  node [shape=box];\n",
     );
-    for (i, (step, source)) in config.steps_with_sources().enumerate() {
-        let kind = kind_label(config, i, step, &source.type_name);
+    for node in &graph.nodes {
         out.push_str(&format!(
             "  \"{}\" [label=\"{}\\n({})\"];\n",
-            dot_escape(&step.name),
-            dot_escape(&step.name),
-            dot_escape(&kind)
+            dot_escape(&node.name),
+            dot_escape(&node.name),
+            dot_escape(&node.kind_label())
         ));
     }
-    for edge in edges(config) {
+    for edge in &graph.edges {
         out.push_str(&format!(
             "  \"{}\" -> \"{}\"{};\n",
-            dot_escape(&config.flow()[edge.from].name),
-            dot_escape(&config.flow()[edge.to].name),
+            dot_escape(&graph.nodes[edge.from].name),
+            dot_escape(&graph.nodes[edge.to].name),
             if edge.dashed { " [style=dashed]" } else { "" }
         ));
     }
@@ -105,21 +67,20 @@ fn dot_escape(text: &str) -> String {
 
 /// A Mermaid flowchart. Node ids are `s1`, `s2`, ... (file order), so no
 /// name can clash with Mermaid's syntax; names appear only in quoted labels.
-fn mermaid(config: &Config) -> String {
+fn mermaid(graph: &FlowGraph) -> String {
     let mut out = String::from(
         "flowchart LR\n  \
          %% dashed: a dependency that comes only from a template reference (flows.NAME)\n",
     );
-    for (i, (step, source)) in config.steps_with_sources().enumerate() {
-        let kind = kind_label(config, i, step, &source.type_name);
+    for (i, node) in graph.nodes.iter().enumerate() {
         out.push_str(&format!(
             "  s{}[\"{}<br/>({})\"]\n",
             i + 1,
-            mermaid_escape(&step.name),
-            mermaid_escape(&kind)
+            mermaid_escape(&node.name),
+            mermaid_escape(&node.kind_label())
         ));
     }
-    for edge in edges(config) {
+    for edge in &graph.edges {
         out.push_str(&format!(
             "  s{} {} s{}\n",
             edge.from + 1,

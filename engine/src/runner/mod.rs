@@ -19,6 +19,7 @@ mod details;
 mod document;
 mod fanout;
 mod history;
+mod metrics;
 mod outputs;
 mod scheduler;
 mod status;
@@ -30,6 +31,7 @@ pub use details::{OutputTail, StepDetails, TAIL_BYTES};
 pub use document::{
     RunEndedEvent, StatusDocument, StatusReply, StepDocument, StepDocuments, StepEvent,
 };
+pub use metrics::{ProviderCounts, RunMetrics};
 pub use outputs::OutputsDocument;
 pub use status::{
     now_secs, ItemCounts, RunEvent, RunOutcome, RunStatus, StatusStore, StepState, StepStatus,
@@ -65,6 +67,8 @@ pub(crate) struct Shared {
     pub halt: Arc<AtomicBool>,
     /// Each step's input, provider answer and output tail (`details.rs`).
     pub details: details::DetailsStore,
+    /// Provider calls, failures and retries (`GET /metrics`).
+    pub metrics: RunMetrics,
 }
 
 /// Registers the secret values every source the flow names or uses will
@@ -138,6 +142,7 @@ impl LocalRunner {
         let base = BaseContext::new(Arc::clone(&flows), &sources_context(&config));
         let max_workers = config.runner().max_workers.unwrap_or(DEFAULT_MAX_WORKERS);
         let details = details::DetailsStore::new(config.flow().len());
+        let metrics = RunMetrics::new(&config);
         LocalRunner {
             shared: Arc::new(Shared {
                 config,
@@ -148,6 +153,7 @@ impl LocalRunner {
                 in_flight: Default::default(),
                 halt: Arc::new(AtomicBool::new(false)),
                 details,
+                metrics,
             }),
             max_workers,
             started: AtomicBool::new(false),
@@ -208,6 +214,11 @@ impl LocalRunner {
     /// Receives every step state change and the run's end from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<RunEvent> {
         self.shared.status.subscribe()
+    }
+
+    /// Provider calls and failures by type, and retries, so far.
+    pub fn metrics(&self) -> &RunMetrics {
+        &self.shared.metrics
     }
 
     /// A handle that cancels the run from anywhere.

@@ -76,6 +76,7 @@ pub fn execute(
     } else {
         Cow::Borrowed(&source.configuration)
     };
+    shared.metrics.count_call(index);
     let registry = config.registry();
     // Validation checked every type against this registry.
     let registered = registry.get(&source.type_name).ok_or_else(|| {

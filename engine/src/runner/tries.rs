@@ -112,6 +112,9 @@ pub(super) fn call(
             Ok(outputs) => return CallOutcome::Succeeded(outputs),
             Err(error) => error,
         };
+        if error.kind.is_provider_failure() {
+            shared.metrics.count_failure(index);
+        }
         let retry = error.kind.is_retryable() && attempt < attempts;
         match policy.filter(|_| retry && !shared.cancel.is_cancelled()) {
             Some(policy) => {
@@ -132,6 +135,7 @@ pub(super) fn call(
                         ),
                     ));
                 }
+                shared.metrics.count_retry();
                 attempt += 1;
             }
             None if attempt > 1 => {

@@ -12,7 +12,9 @@
 //! | `GET /logs` | `{"records": [...]}` from the [`LogCapture`] given to the server |
 //! | `GET /runs` | the run history, newest first, as `flowtoy history --json` (`?limit=N&status=S&flow=FILE`); 404 when the runner keeps none |
 //! | `GET /runs/{id}` | one recorded run as `/status` shapes it, plus `outputs` ([`RunDocument`](crate::history::RunDocument)) |
-//! | `GET /healthz` | `{"ok": true}`, open even behind a token |
+//! | `GET /graph` | the flow's graph laid out for the web UI: `{width, height, nodes: [{name, type, foreach, when, level, x, y, width, height, label}], edges: [{from, to, dashed, path}]}` ([`GraphDocument`](crate::drawing::GraphDocument)) |
+//! | `GET /metrics` | Prometheus text format: steps by state, step durations, runs by outcome, provider calls and failures by type, retries (`metrics.rs`) |
+//! //! | `GET /healthz` | `{"ok": true}`, open even behind a token |
 //! | `GET /` | the web UI |
 //!
 //! With a [`StatusToken`] ([`ServeOptions::token`]) every route but
@@ -48,8 +50,12 @@ mod auth;
 #[cfg(feature = "server")]
 mod events;
 #[cfg(feature = "server")]
+mod graph;
+#[cfg(feature = "server")]
 mod history;
 mod log_capture;
+#[cfg(feature = "server")]
+mod metrics;
 #[cfg(feature = "server")]
 mod relay;
 #[cfg(feature = "server")]

@@ -1,6 +1,6 @@
 //! The routes of the status API and web UI (SPEC R19, R20):
 //! `GET /status`, `/outputs`, `/events`, `/logs`, `/runs`, `/runs/{id}`
-//! (`history.rs`), `/steps/{name}` (`steps.rs`), `/healthz`, and the page at
+//! (`history.rs`), `/steps/{name}` (`steps.rs`), `/graph` (`graph.rs`), `/metrics` (`metrics.rs`), `/healthz`, and the page at
 //! `/` with its assets. Every error is JSON: `{"error": "..."}`.
 
 use super::auth::{self, Granted};
@@ -88,7 +88,7 @@ async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
     let (code, message) = if rejection.is_not_found() {
         (
             StatusCode::NOT_FOUND,
-            "not found; the API has /status, /outputs, /events, /logs, /steps/{name}, /runs, /runs/{id}, /healthz and the web UI at /".to_string(),
+            "not found; the API has /status, /outputs, /events, /logs, /steps/{name}, /runs, /runs/{id}, /graph, /metrics, /healthz and the web UI at /".to_string(),
         )
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         (
@@ -115,57 +115,79 @@ pub fn routes(
     let with_state = warp::any().map(move || state.clone());
     let get = warp::get().or(warp::head()).unify();
     let api = |name: &'static str| warp::path(name).and(warp::path::end()).and(get);
-    let status = api("status").and(with_state.clone()).then(status);
-    let outputs = api("outputs").and(with_state.clone()).then(outputs);
-    let events = api("events").and(with_state.clone()).then(events);
-    let logs = api("logs").and(with_state.clone()).then(logs);
+    // Each route is boxed: a chain of unboxed warp filters is one type
+    // nested as deep as the chain, which took rustc many minutes to compile.
+    let status = api("status").and(with_state.clone()).then(status).boxed();
+    let outputs = api("outputs").and(with_state.clone()).then(outputs).boxed();
+    let events = api("events").and(with_state.clone()).then(events).boxed();
+    let logs = api("logs").and(with_state.clone()).then(logs).boxed();
     let runs = api("runs")
         .and(with_state.clone())
         .and(warp::query::<std::collections::HashMap<String, String>>())
-        .then(super::history::runs);
+        .then(super::history::runs)
+        .boxed();
+    let graph = api("graph")
+        .and(with_state.clone())
+        .then(super::graph::graph)
+        .boxed();
+    let metrics = api("metrics")
+        .and(with_state.clone())
+        .then(super::metrics::metrics)
+        .boxed();
     let run = warp::path!("runs" / String)
         .and(get)
         .and(with_state.clone())
-        .then(super::history::run);
+        .then(super::history::run)
+        .boxed();
     let step = warp::path!("steps" / String)
         .and(get)
         .and(with_state)
-        .then(super::steps::step);
-    let healthz = api("healthz").map(|| json_ok(&json!({"ok": true})));
+        .then(super::steps::step)
+        .boxed();
+    let healthz = api("healthz").map(|| json_ok(&json!({"ok": true}))).boxed();
     let index = warp::path::end()
         .and(get)
-        .map(|| asset("text/html; charset=utf-8", webui::INDEX_HTML));
-    let script = api("app.js").map(|| asset("text/javascript; charset=utf-8", webui::APP_JS));
-    let style = api("style.css").map(|| asset("text/css; charset=utf-8", webui::STYLE_CSS));
-    let history_script =
-        api("history.js").map(|| asset("text/javascript; charset=utf-8", webui::HISTORY_JS));
-    let details_script =
-        api("details.js").map(|| asset("text/javascript; charset=utf-8", webui::DETAILS_JS));
+        .map(|| asset("text/html; charset=utf-8", webui::INDEX_HTML))
+        .boxed();
+    let assets = warp::path::param::<String>()
+        .and(warp::path::end())
+        .and(get)
+        .and_then(|name: String| async move {
+            match webui_asset(&name) {
+                Some((kind, body)) => Ok(asset(kind, body)),
+                None => Err(warp::reject::not_found()),
+            }
+        })
+        .boxed();
     let all = status
         .or(outputs)
         .unify()
+        .boxed()
         .or(events)
         .unify()
         .or(logs)
         .unify()
+        .boxed()
         .or(runs)
         .unify()
         .or(run)
         .unify()
+        .boxed()
         .or(step)
         .unify()
-        .or(history_script)
+        .or(graph)
         .unify()
-        .or(details_script)
+        .boxed()
+        .or(metrics)
         .unify()
         .or(index)
         .unify()
-        .or(script)
-        .unify()
-        .or(style)
+        .boxed()
+        .or(assets)
         .unify()
         .recover(recover)
-        .unify();
+        .unify()
+        .boxed();
     let guarded = auth::required(token.clone(), port)
         .and(all)
         .map(move |granted: Granted, reply| granted.finish(reply, token.as_ref(), port));
@@ -182,4 +204,17 @@ pub fn routes(
         }
     });
     all.with(logged).map(Reply::into_response).boxed()
+}
+
+/// The web UI's static files by name: content type and text.
+fn webui_asset(name: &str) -> Option<(&'static str, &'static str)> {
+    const JS: &str = "text/javascript; charset=utf-8";
+    Some(match name {
+        "app.js" => (JS, webui::APP_JS),
+        "history.js" => (JS, webui::HISTORY_JS),
+        "details.js" => (JS, webui::DETAILS_JS),
+        "graph.js" => (JS, webui::GRAPH_JS),
+        "style.css" => ("text/css; charset=utf-8", webui::STYLE_CSS),
+        _ => return None,
+    })
 }

@@ -13,3 +13,5 @@ pub const HISTORY_JS: &str = include_str!("assets/history.js");
 /// `/details.js`: the step details panel (`window.showStepDetails(name)`),
 /// following a running step from `/steps/{name}`.
 pub const DETAILS_JS: &str = include_str!("assets/details.js");
+/// `/graph.js`: the graph view, drawn from `/graph`, coloured from the live status.
+pub const GRAPH_JS: &str = include_str!("assets/graph.js");

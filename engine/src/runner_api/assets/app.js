@@ -244,6 +244,7 @@ function drawElapsed() {
 function draw() {
   ui.drawTimer = null;
   const body = $("step-rows");
+  const changed = ui.all ? null : new Set(ui.dirty);
   if (ui.all) {
     ui.all = false;
     ui.dirty.clear();
@@ -261,6 +262,7 @@ function draw() {
     for (const name of ui.order) if (!ui.rows.get(name).isConnected) body.appendChild(ui.rows.get(name));
   }
   drawHeader();
+  if (typeof window.drawGraph === "function") window.drawGraph(ui.status, changed);
 }
 
 // Running steps' durations and the elapsed time tick every second.
