@@ -230,3 +230,62 @@ fn the_graph_view_draws_500_steps() {
     assert_eq!(found, json!(["s437"]));
     server.interrupt();
 }
+
+/// A click on a running `process` step's node opens its details, which show
+/// the program's output so far before it ends.
+#[test]
+fn clicking_a_node_shows_a_running_programs_output_before_it_ends() {
+    let Some(mut browser) =
+        browser_or_skip("clicking_a_node_shows_a_running_programs_output_before_it_ends")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let flow = r#"
+flow:
+  - name: watched
+    source:
+      type: process
+      configuration:
+        command: ["sh", "-c", "echo first-line; while [ ! -f go ]; do sleep 0.05; done; echo last-line"]
+  - name: next
+    depends_on: [watched]
+    source: {type: process, configuration: {command: [echo, done]}}
+"#;
+    write(dir.path(), "flow.yaml", flow);
+    let server = Serving::start(dir.path(), &["webui", "flow.yaml", "--port", "0"]);
+    wait_for("watched running", || {
+        (server.status()["steps"]["watched"]["state"] == "running").then_some(())
+    });
+    browser.open(&format!("{}/", server.url));
+    let seen = wait_for_graph(&mut browser, "two nodes, watched running", |g| {
+        g["nodes"].as_array().is_some_and(|n| n.len() == 2)
+            && node(g, "watched")["state"] == "running"
+    });
+    click(&mut browser, &seen, "watched");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let shown = loop {
+        let d = browser.eval_json(
+            "JSON.stringify({hidden: document.getElementById('step-details').hidden, \
+             name: document.getElementById('details-name').textContent, \
+             stdout: document.getElementById('details-stdout').textContent})",
+        );
+        if d["hidden"] == false
+            && d["name"] == "watched"
+            && d["stdout"]
+                .as_str()
+                .is_some_and(|s| s.contains("first-line"))
+        {
+            break d;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the node's details never showed the running output; last: {d}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!shown["stdout"].as_str().unwrap().contains("last-line"));
+    assert_eq!(server.status()["steps"]["watched"]["state"], "running");
+    write(dir.path(), "go", "");
+    server.interrupt();
+}
