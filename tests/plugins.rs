@@ -573,3 +573,25 @@ flow:
         assert_eq!(flows["b"]["n"], json!(84));
     }
 }
+
+/// A library exported as plugins were before flowtoy added the output/log
+/// hooks and executor types beside the root module (no such symbols at all)
+/// loads, offers its provider type and no executor, and runs its step.
+#[test]
+fn a_plugin_without_the_newer_symbols_still_loads_and_runs() {
+    let flow = "flow:\n  - name: old\n    source: {type: classic}\n    input: {x: 1}\n    output: [{name: all, type: json}]\n";
+    let t = Test::new().file("flow.yaml", flow);
+    install(&t, "plugins", &libraries().api_v1, "libclassic.so");
+    let out = t
+        .args(["run", "-j", "flow.yaml", "--plugin-dir", "plugins"])
+        .run();
+    out.success();
+    assert_eq!(
+        out.stdout_json()["old"]["all"],
+        json!({"classic": {"x": 1}})
+    );
+    let t = Test::new();
+    install(&t, "plugins", &libraries().api_v1, "libclassic.so");
+    let listed = t.args(["plugins", "--plugin-dir", "plugins"]).run();
+    listed.success().stdout_has("classic");
+}

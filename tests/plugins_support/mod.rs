@@ -21,6 +21,8 @@ pub struct Libraries {
     pub other_layout: PathBuf,
     pub executor: PathBuf,
     pub logging: PathBuf,
+    /// Exported as plugins were before the hook and executor symbols.
+    pub api_v1: PathBuf,
 }
 
 /// Builds the plugin libraries once per test binary and returns their paths.
@@ -36,6 +38,7 @@ pub fn libraries() -> &'static Libraries {
             "flowtoy_plugin_testing_other_layout",
             "flowtoy_plugin_testing_executor",
             "flowtoy_plugin_testing_logging",
+            "flowtoy_plugin_testing_api_v1",
         ];
         let built = build_cdylibs(&crates);
         let path = |name: &str| {
@@ -54,6 +57,7 @@ pub fn libraries() -> &'static Libraries {
             other_layout: path(crates[5]),
             executor: path(crates[6]),
             logging: path(crates[7]),
+            api_v1: path(crates[8]),
         }
     })
 }
