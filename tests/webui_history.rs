@@ -11,140 +11,32 @@
 use crate::common;
 use crate::status_api_support;
 
+use crate::webui_browser::{browser_or_skip, Browser};
 use common::Test;
 use serde_json::{json, Value};
 use status_api_support::{wait_for, Serving};
-use std::io::{BufRead, BufReader};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
-use tungstenite::stream::MaybeTlsStream;
-use tungstenite::{Message, WebSocket};
 
-fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("FLOWTOY_CHROMIUM") {
-        return Some(PathBuf::from(path));
+/// Waits until the page, read by [`PAGE`], satisfies `check`.
+fn wait_for_page(browser: &mut Browser, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..600 {
+        last = browser.eval_json(PAGE);
+        if check(&last) {
+            return last;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    panic!("the page never showed {what}; last seen:\n{last:#}");
 }
 
-/// Headless Chromium with one page.
-struct Browser {
-    child: Child,
-    socket: WebSocket<MaybeTlsStream<TcpStream>>,
-    next_id: u64,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    fn launch(binary: &Path) -> Browser {
-        let profile = tempfile::tempdir().expect("profile dir");
-        let mut child = Command::new(binary)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--window-size=1280,900",
-                "--remote-debugging-address=127.0.0.1",
-                "--remote-debugging-port=0",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg("about:blank")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(url) = line.split("DevTools listening on ").nth(1) {
-                    let _ = tx.send(url.trim().to_string());
-                }
-            }
-        });
-        let browser_url = rx
-            .recv_timeout(status_api_support::PATIENCE)
-            .expect("chromium printed its DevTools address");
-        let host = browser_url
-            .trim_start_matches("ws://")
-            .split('/')
-            .next()
-            .expect("host:port")
-            .to_string();
-        let page_url = wait_for("a page target", || {
-            let list = status_api_support::get_json(&format!("http://{host}/json/list")).1;
-            list.as_array()?
-                .iter()
-                .find(|t| t["type"] == "page")
-                .and_then(|t| t["webSocketDebuggerUrl"].as_str().map(String::from))
-        });
-        let (socket, _) = tungstenite::connect(page_url.as_str()).expect("DevTools websocket");
-        Browser {
-            child,
-            socket,
-            next_id: 0,
-            _profile: profile,
-        }
-    }
-
-    fn call(&mut self, method: &str, params: Value) -> Value {
-        self.next_id += 1;
-        let id = self.next_id;
-        let request = json!({"id": id, "method": method, "params": params}).to_string();
-        self.socket.send(Message::text(request)).expect("send");
-        loop {
-            let Message::Text(text) = self.socket.read().expect("read") else {
-                continue;
-            };
-            let reply: Value = serde_json::from_str(text.as_str()).expect("DevTools JSON");
-            if reply["id"] == id {
-                assert!(reply["error"].is_null(), "{method} failed: {reply}");
-                return reply["result"].clone();
-            }
-        }
-    }
-
-    /// Evaluates `expression` (which gives JSON text) in the page.
-    fn eval(&mut self, expression: &str) -> Value {
-        let result = self.call(
-            "Runtime.evaluate",
-            json!({"expression": expression, "returnByValue": true}),
-        );
-        let text = result["result"]["value"].as_str().unwrap_or("null");
-        serde_json::from_str(text).unwrap_or(Value::Null)
-    }
-
-    /// Waits until the page, read by [`PAGE`], satisfies `check`.
-    fn wait_for_page(&mut self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
-        let mut last = Value::Null;
-        for _ in 0..600 {
-            last = self.eval(PAGE);
-            if check(&last) {
-                return last;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("the page never showed {what}; last seen:\n{last:#}");
-    }
-}
-
-impl Browser {
-    fn screenshot(&mut self, path: &Path) {
-        std::thread::sleep(Duration::from_millis(300));
-        let shot = self.call("Page.captureScreenshot", json!({"format": "png"}));
-        let bytes = base64_decode(shot["data"].as_str().expect("image data"));
-        std::fs::write(path, bytes).expect("write the screenshot");
-    }
+/// Writes a PNG of the page to `path`.
+fn screenshot(browser: &mut Browser, path: &Path) {
+    std::thread::sleep(Duration::from_millis(300));
+    let shot = browser.call("Page.captureScreenshot", json!({"format": "png"}));
+    let bytes = base64_decode(shot["data"].as_str().expect("image data"));
+    std::fs::write(path, bytes).expect("write the screenshot");
 }
 
 fn base64_decode(text: &str) -> Vec<u8> {
@@ -169,13 +61,6 @@ fn base64_decode(text: &str) -> Vec<u8> {
         out.extend_from_slice(&bytes[..chunk.len() - 1]);
     }
     out
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// What the history view shows, read from the DOM.
@@ -219,11 +104,7 @@ flow:
 
 #[test]
 fn the_history_view_lists_runs_and_opens_one() {
-    let Some(binary) = chromium() else {
-        eprintln!(
-            "skipped the_history_view_lists_runs_and_opens_one: chromium is not installed \
-             (`apt-get install chromium`, or set FLOWTOY_CHROMIUM)"
-        );
+    let Some(mut browser) = browser_or_skip("the_history_view_lists_runs_and_opens_one") else {
         return;
     };
     let t = Test::new().file("flow.yaml", FLOW);
@@ -236,12 +117,11 @@ fn the_history_view_lists_runs_and_opens_one() {
         (runs[0]["outcome"] == "finished" && runs[0]["id"] == 3).then_some(())
     });
 
-    let mut browser = Browser::launch(&binary);
     browser.call(
         "Page.navigate",
         json!({"url": format!("{}/#history", server.url)}),
     );
-    let page = browser.wait_for_page("three runs", |p| {
+    let page = wait_for_page(&mut browser, "three runs", |p| {
         p["runs"].as_array().is_some_and(|r| r.len() == 3)
     });
     assert_eq!(page["live_hidden"], true, "{page:#}");
@@ -270,8 +150,8 @@ fn the_history_view_lists_runs_and_opens_one() {
     );
 
     // Open run 1 by clicking its row.
-    browser.eval(r#"document.querySelector('#run-rows tr[data-run="1"]').click(); "null""#);
-    let page = browser.wait_for_page("run 1's steps", |p| {
+    browser.eval_json(r#"document.querySelector('#run-rows tr[data-run="1"]').click(); "null""#);
+    let page = wait_for_page(&mut browser, "run 1's steps", |p| {
         p["detail_hidden"] == false
             && p["detail"]["id"] == "1"
             && p["detail"]["steps"]
@@ -304,7 +184,7 @@ fn the_history_view_lists_runs_and_opens_one() {
         "Page.navigate",
         json!({"url": format!("{}/#runs/2", server.url)}),
     );
-    let page = browser.wait_for_page("run 2", |p| p["detail"]["id"] == "2");
+    let page = wait_for_page(&mut browser, "run 2", |p| p["detail"]["id"] == "2");
     assert_eq!(page["detail"]["resumed"], "resumed from run 1");
     assert_eq!(page["detail"]["steps"][0]["notes"], "reused from run 1");
     let outputs: Value = serde_json::from_str(page["detail"]["outputs"].as_str().unwrap()).unwrap();
@@ -312,7 +192,7 @@ fn the_history_view_lists_runs_and_opens_one() {
 
     // Back to the live view.
     browser.call("Page.navigate", json!({"url": format!("{}/#", server.url)}));
-    let page = browser.wait_for_page("the live view", |p| p["live_hidden"] == false);
+    let page = wait_for_page(&mut browser, "the live view", |p| p["live_hidden"] == false);
     assert_eq!(page["history_hidden"], true);
     server.interrupt();
 }
@@ -321,8 +201,7 @@ fn the_history_view_lists_runs_and_opens_one() {
 #[test]
 #[ignore = "writes docs/webui-history.png; run with --ignored"]
 fn screenshot_for_the_docs() {
-    let Some(binary) = chromium() else {
-        eprintln!("skipped screenshot_for_the_docs: chromium is not installed");
+    let Some(mut browser) = browser_or_skip("screenshot_for_the_docs") else {
         return;
     };
     let t = Test::new().file("flow.yaml", FLOW);
@@ -330,7 +209,6 @@ fn screenshot_for_the_docs() {
     std::fs::write(t.path("fixed"), "").unwrap();
     t.run_with(["resume", "1"]).success();
     let server = Serving::start(t.dir.path(), &["webui", "flow.yaml", "--port", "0"]);
-    let mut browser = Browser::launch(&binary);
     browser.call(
         "Emulation.setDeviceMetricsOverride",
         json!({"width": 1280, "height": 760, "deviceScaleFactor": 1, "mobile": false}),
@@ -339,9 +217,9 @@ fn screenshot_for_the_docs() {
         "Page.navigate",
         json!({"url": format!("{}/#runs/2", server.url)}),
     );
-    browser.wait_for_page("run 2", |p| p["detail"]["id"] == "2");
+    wait_for_page(&mut browser, "run 2", |p| p["detail"]["id"] == "2");
     let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/webui-history.png");
-    browser.screenshot(&target);
+    screenshot(&mut browser, &target);
     server.interrupt();
     eprintln!("wrote {}", target.display());
 }
