@@ -233,7 +233,8 @@ const PAGE_STATE: &str = r#"JSON.stringify({
   banner: document.getElementById('banner').hidden ? null : document.getElementById('banner').textContent,
 })"#;
 
-fn base64_decode(text: &str) -> Vec<u8> {
+/// Decodes standard base64 (DevTools screenshots).
+pub(crate) fn base64_decode(text: &str) -> Vec<u8> {
     let value = |c: u8| match c {
         b'A'..=b'Z' => c - b'A',
         b'a'..=b'z' => c - b'a' + 26,

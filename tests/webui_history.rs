@@ -11,7 +11,7 @@
 use crate::common;
 use crate::status_api_support;
 
-use crate::webui_browser::{browser_or_skip, Browser};
+use crate::webui_browser::{base64_decode, browser_or_skip, Browser};
 use common::Test;
 use serde_json::{json, Value};
 use status_api_support::{wait_for, Serving};
@@ -37,30 +37,6 @@ fn screenshot(browser: &mut Browser, path: &Path) {
     let shot = browser.call("Page.captureScreenshot", json!({"format": "png"}));
     let bytes = base64_decode(shot["data"].as_str().expect("image data"));
     std::fs::write(path, bytes).expect("write the screenshot");
-}
-
-fn base64_decode(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let clean: Vec<u8> = text
-        .bytes()
-        .filter(|c| *c != b'=' && !c.is_ascii_whitespace())
-        .collect();
-    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
-    for chunk in clean.chunks(4) {
-        let mut n = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            n |= (value(*c) as u32) << (18 - 6 * i);
-        }
-        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&bytes[..chunk.len() - 1]);
-    }
-    out
 }
 
 /// What the history view shows, read from the DOM.
