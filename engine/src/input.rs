@@ -18,9 +18,9 @@ pub fn build_payload(
         InputSpec::Text(src) => Some(Value::String(
             templates.render(src, &base.with(Vec::new()))?,
         )),
-        InputSpec::Structured(v) if !template::value_has_template(v) => Some(v.clone()),
+        InputSpec::Structured(v) if !template::value_has_template(v) => Some(Value::clone(v)),
         InputSpec::Structured(v) => Some(templates.render_value(v, &base.with(Vec::new()))?),
-        InputSpec::Literal(v) => Some(v.clone()),
+        InputSpec::Literal(v) => Some(Value::clone(v)),
     })
 }
 
@@ -45,13 +45,14 @@ mod tests {
             build_payload(&InputSpec::Text("{{ flows.a.x }}".into()), &t, &ctx).unwrap(),
             Some(json!("5"))
         );
-        let structured = InputSpec::Structured(json!({"k": ["n={{ flows.a.x + 1 }}", 2]}));
+        let structured =
+            InputSpec::Structured(Box::new(json!({"k": ["n={{ flows.a.x + 1 }}", 2]})));
         assert_eq!(
             build_payload(&structured, &t, &ctx).unwrap(),
             Some(json!({"k": ["n=6", 2]}))
         );
         assert_eq!(
-            build_payload(&InputSpec::Literal(json!(true)), &t, &ctx).unwrap(),
+            build_payload(&InputSpec::Literal(Box::new(json!(true))), &t, &ctx).unwrap(),
             Some(json!(true))
         );
     }

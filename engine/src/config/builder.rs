@@ -331,31 +331,56 @@ impl<'a> ModelBuilder<'a> {
     }
 
     /// Reads item `index` of `flow` (written at `line` of the flow's file).
-    pub fn step(&mut self, index: usize, item: &Value, line: Option<usize>) -> Option<StepDef> {
+    pub fn step(&mut self, index: usize, item: Value, line: Option<usize>) -> Option<StepDef> {
         let file = self.origins.flow_file.clone();
-        let Some(m) = item.as_object() else {
-            self.problems.push(
-                Problem::new(
-                    ProblemKind::Shape,
-                    format!(
-                        "flow entry #{} must be a mapping with name and source, not {}",
-                        index + 1,
-                        kind_of(item)
-                    ),
-                )
-                .in_file(file)
-                .at_line(line),
-            );
-            return None;
+        let m = match item {
+            Value::Object(m) => m,
+            other => {
+                self.problems.push(
+                    Problem::new(
+                        ProblemKind::Shape,
+                        format!(
+                            "flow entry #{} must be a mapping with name and source, not {}",
+                            index + 1,
+                            kind_of(&other)
+                        ),
+                    )
+                    .in_file(file)
+                    .at_line(line),
+                );
+                return None;
+            }
         };
-        let name = match m.get("name") {
-            Some(Value::String(n)) if !n.is_empty() => n.clone(),
+        // One pass over the item's fields, in order: their values move
+        // into the step instead of being copied.
+        let mut fields = StepFields::default();
+        for (key, value) in m {
+            let slot = match key.as_str() {
+                "name" => &mut fields.name,
+                "source" => &mut fields.source,
+                "input" => &mut fields.input,
+                "output" => &mut fields.output,
+                "depends_on" => &mut fields.depends_on,
+                "on_error" => &mut fields.on_error,
+                k if STEP_KEYS.contains(&k) => {
+                    fields.control.insert(key, value);
+                    continue;
+                }
+                _ => {
+                    fields.unknown.push(key);
+                    continue;
+                }
+            };
+            *slot = Some(value);
+        }
+        let name = match fields.name {
+            Some(Value::String(n)) if !n.is_empty() => n,
             Some(Value::Number(n)) => n.to_string(),
             other => {
                 let what = match other {
                     None | Some(Value::Null) => "has no `name`".to_string(),
                     Some(Value::String(_)) => "has an empty `name`".to_string(),
-                    Some(v) => format!("has a `name` that is {}, not a string", kind_of(v)),
+                    Some(v) => format!("has a `name` that is {}, not a string", kind_of(&v)),
                 };
                 self.problems.push(
                     Problem::new(
@@ -383,41 +408,30 @@ impl<'a> ModelBuilder<'a> {
             line,
         };
         let mut problems = Vec::new();
-        for key in m.keys() {
-            if ![
-                "name",
-                "source",
-                "input",
-                "output",
-                "depends_on",
-                "on_error",
-            ]
-            .contains(&key.as_str())
-                && !STEP_KEYS.contains(&key.as_str())
-            {
-                self.warnings.push(
-                    Problem::warning(
-                        ProblemKind::UnknownKey,
-                        format!("unknown field `{key}` is ignored"),
-                    )
-                    .in_file(step.file.clone())
-                    .at_line(step.line)
-                    .for_step(&step.name),
-                );
-            }
+        for key in fields.unknown {
+            self.warnings.push(
+                Problem::warning(
+                    ProblemKind::UnknownKey,
+                    format!("unknown field `{key}` is ignored"),
+                )
+                .in_file(step.file.clone())
+                .at_line(step.line)
+                .for_step(&step.name),
+            );
         }
-        match self.source_ref(m.get("source")) {
+        match self.source_ref(fields.source) {
             Ok(s) => step.source = s,
             Err(msg) => problems.push(msg),
         }
-        match input_spec(m.get("input")) {
+        match input_spec(fields.input) {
             Ok(i) => step.input = i,
             Err(msg) => problems.push(msg),
         }
-        match m.get("output") {
+        match fields.output {
             None | Some(Value::Null) => {}
             Some(Value::Array(specs)) => {
-                for (i, spec) in specs.iter().enumerate() {
+                step.output.reserve_exact(specs.len());
+                for (i, spec) in specs.into_iter().enumerate() {
                     match output_spec(spec) {
                         Ok(o) => step.output.push(o),
                         Err(msg) => problems.push(format!("output #{}: {msg}", i + 1)),
@@ -426,80 +440,101 @@ impl<'a> ModelBuilder<'a> {
             }
             Some(other) => problems.push(format!(
                 "`output` must be a list of {{name, type, value}}, not {}",
-                kind_of(other)
+                kind_of(&other)
             )),
         }
-        match m.get("depends_on") {
+        match fields.depends_on {
             None | Some(Value::Null) => {}
-            Some(Value::String(s)) => step.depends_on.push(s.clone()),
+            Some(Value::String(s)) => step.depends_on.push(s),
             Some(Value::Array(items)) => {
+                step.depends_on.reserve_exact(items.len());
                 for d in items {
-                    match d.as_str() {
-                        Some(s) => step.depends_on.push(s.to_string()),
-                        None => problems
+                    match d {
+                        Value::String(s) => step.depends_on.push(s),
+                        d => problems
                             .push(format!("`depends_on` entries must be step names, not {d}")),
                     }
                 }
             }
             Some(other) => problems.push(format!(
                 "`depends_on` must be a list of step names, not {}",
-                kind_of(other)
+                kind_of(&other)
             )),
         }
-        match m.get("on_error") {
+        match fields.on_error {
             None | Some(Value::Null) => {}
             Some(v) => match v.as_str().and_then(OnError::parse) {
                 Some(p) => step.on_error = Some(p),
                 None => problems.push(format!("unknown on_error {v}: use fail, skip or continue")),
             },
         }
-        let control = step_control(m, &mut problems);
-        step.run_control = (!control.is_none()).then(|| Box::new(control));
+        // Most steps set no run control.
+        if !fields.control.is_empty() {
+            let control = step_control(&fields.control, &mut problems);
+            step.run_control = (!control.is_none()).then(|| Box::new(control));
+        }
         for msg in problems {
             self.problems.push(step.problem(msg));
         }
         Some(step)
     }
 
-    fn source_ref(&self, value: Option<&Value>) -> Result<SourceRef, String> {
+    fn source_ref(&self, value: Option<Value>) -> Result<SourceRef, String> {
         match value {
             None | Some(Value::Null) => Err(
                 "`source` is required: a source name, a provider type, or {type, configuration}"
                     .into(),
             ),
-            Some(Value::String(s)) if !s.is_empty() => Ok(SourceRef::Named(s.clone())),
+            Some(Value::String(s)) if !s.is_empty() => Ok(SourceRef::Named(s)),
             Some(Value::String(_)) => Err(
                 "`source` is empty: name a source, a provider type, or give {type, configuration}"
                     .into(),
             ),
-            Some(Value::Object(m)) if m.contains_key("base") => {
-                let base = m
-                    .get("base")
-                    .and_then(Value::as_str)
-                    .ok_or("`source.base` must be the name of a source")?
-                    .to_string();
-                let overrides = match m.get("override") {
+            Some(Value::Object(mut m)) if m.contains_key("base") => {
+                let base = match m.shift_remove("base") {
+                    Some(Value::String(base)) => base,
+                    _ => return Err("`source.base` must be the name of a source".into()),
+                };
+                let overrides = match m.shift_remove("override") {
                     None | Some(Value::Null) => Value::Object(Map::new()),
-                    Some(v @ Value::Object(_)) => v.clone(),
+                    Some(v @ Value::Object(_)) => v,
                     Some(other) => {
                         return Err(format!(
                             "`source.override` must be a mapping, not {}",
-                            kind_of(other)
+                            kind_of(&other)
                         ))
                     }
                 };
-                Ok(SourceRef::Override { base, overrides })
+                Ok(SourceRef::Override {
+                    base,
+                    overrides: Box::new(overrides),
+                })
             }
             Some(v @ Value::Object(_)) => self
-                .source_def(v)
-                .map(SourceRef::Inline)
+                .source_def(&v)
+                .map(|def| SourceRef::Inline(Box::new(def)))
                 .map_err(|m| format!("inline source {m}")),
             Some(other) => Err(format!(
                 "`source` must be a name or a mapping, not {}",
-                kind_of(other)
+                kind_of(&other)
             )),
         }
     }
+}
+
+/// The fields of one flow item, taken out in one pass.
+#[derive(Default)]
+struct StepFields {
+    name: Option<Value>,
+    source: Option<Value>,
+    input: Option<Value>,
+    output: Option<Value>,
+    depends_on: Option<Value>,
+    on_error: Option<Value>,
+    /// Run control (R25–R29, R34), when any is set.
+    control: Map<String, Value>,
+    /// Keys no step has, in order.
+    unknown: Vec<String>,
 }
 
 /// True when two keys differ by at most one edit or only in case.

@@ -3,7 +3,6 @@
 
 use super::model::StepDef;
 use crate::error::{Problem, ProblemKind};
-use std::collections::HashMap;
 
 /// Why one step depends on another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,7 +26,7 @@ impl Graph {
     /// Builds the graph. `references[i]` are the step names step `i`'s templates
     /// mention. Missing steps and cycles come back as problems, all of them.
     pub fn build(steps: &[StepDef], references: &[Vec<String>]) -> Result<Graph, Vec<Problem>> {
-        let index: HashMap<&str, usize> = steps
+        let index: foldhash::HashMap<&str, usize> = steps
             .iter()
             .enumerate()
             .map(|(i, s)| (s.name.as_str(), i))

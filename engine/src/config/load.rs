@@ -55,7 +55,7 @@ pub fn from_text(path: &Path, text: &str) -> Result<LoadedFile, Problem> {
     };
     let mut model = ModelBuilder::new(&origins);
     let mut steps = Vec::new();
-    let mut read_item = |index: usize, item: &Value, line: usize| {
+    let mut read_item = |index: usize, item: Value, line: usize| {
         steps.extend(model.step(index, item, Some(line)));
     };
     let (value, lines) = yaml::read(text, Some(&mut read_item))

@@ -39,14 +39,15 @@ impl SourceDef {
 pub enum SourceRef {
     /// A name from `sources`, or else a provider type with empty configuration.
     Named(String),
-    /// An inline `{type, configuration}`.
-    Inline(SourceDef),
+    /// An inline `{type, configuration}` (boxed, as the rarer forms: a
+    /// step stays small).
+    Inline(Box<SourceDef>),
     /// `{base, override}`: the override deep-merged into the base source.
     Override {
         /// The base source's name.
         base: String,
         /// The mapping merged into `{type, configuration}` of the base.
-        overrides: Value,
+        overrides: Box<Value>,
     },
 }
 
@@ -58,10 +59,11 @@ pub enum InputSpec {
     None,
     /// A string template (including the `value`/`template` of typed mappings).
     Text(String),
-    /// A mapping or list whose strings are rendered.
-    Structured(Value),
+    /// A mapping or list whose strings are rendered (boxed, as `Literal`:
+    /// most inputs are text, and a step stays small).
+    Structured(Box<Value>),
     /// A number or boolean passed as is.
-    Literal(Value),
+    Literal(Box<Value>),
 }
 
 /// How an output picks its value (SPEC R12).

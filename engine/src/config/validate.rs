@@ -12,8 +12,8 @@ use crate::executor::{Placement, RemoteExecutor};
 use crate::query::{self, JmesPaths};
 use crate::registry::ProviderRegistry;
 use crate::template::{self, Templates};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// What validation compiled: kept in the [`Config`](super::Config) for the run.
@@ -83,11 +83,11 @@ fn resolve(config: &Model, step: &StepDef, problems: &mut Vec<Problem>) -> Sourc
             .get(name)
             .cloned()
             .unwrap_or_else(|| fallback(name)),
-        SourceRef::Inline(def) => def.clone(),
+        SourceRef::Inline(def) => SourceDef::clone(def),
         SourceRef::Override { base, overrides } => match config.sources.get(base) {
             Some(def) => {
                 let mut merged = def.to_value();
-                deep_merge(&mut merged, overrides.clone());
+                deep_merge(&mut merged, Value::clone(overrides));
                 let type_name = merged
                     .get("type")
                     .and_then(Value::as_str)

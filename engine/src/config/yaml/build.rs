@@ -6,11 +6,12 @@
 //! the collection it names, a second document and nesting deeper than
 //! [`MAX_DEPTH`] are refused at their line.
 
+use super::entries::{Entries, Entry};
 use super::events::{AnchorId, Event};
 use super::lines::{Lines, Place};
 use super::scalar;
 use super::{FlowItems, Invalid};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 
 /// Deepest nesting of lists and mappings accepted (deeper values could not
@@ -27,13 +28,7 @@ const COLLECTION_KEY: &str =
 /// A collection being built.
 enum Open {
     Sequence(Vec<Value>),
-    Mapping {
-        map: Map<String, Value>,
-        /// The key waiting for its value.
-        key: Option<String>,
-        /// The line of each key, in order (to name the first of two equal keys).
-        key_lines: Vec<usize>,
-    },
+    Mapping(Entries),
 }
 
 struct Frame {
@@ -83,6 +78,10 @@ pub struct Builder<'h> {
     stack: Vec<Frame>,
     root: Option<Value>,
     anchors: HashMap<AnchorId, Anchored>,
+    /// Emptied lists of finished collections, to build the next ones in
+    /// (each finished value gets exactly its size).
+    spare_items: Vec<Vec<Value>>,
+    spare_entries: Vec<Vec<Entry>>,
     alias_nodes: usize,
     documents: usize,
     lines: Lines,
@@ -97,6 +96,8 @@ impl<'h> Builder<'h> {
             stack: Vec::new(),
             root: None,
             anchors: HashMap::new(),
+            spare_items: Vec::new(),
+            spare_entries: Vec::new(),
             alias_nodes: 0,
             documents: 0,
             lines: Lines::default(),
@@ -112,10 +113,7 @@ impl<'h> Builder<'h> {
     pub fn event(&mut self, event: Event, line: usize) -> Result<(), Invalid> {
         let is_key = matches!(
             self.stack.last(),
-            Some(Frame {
-                open: Open::Mapping { key: None, .. },
-                ..
-            })
+            Some(Frame { open: Open::Mapping(entries), .. }) if entries.pending_key().is_none()
         );
         let key = match &event {
             Event::Scalar { value, .. } if is_key => Some(value.as_str()),
@@ -159,20 +157,29 @@ impl<'h> Builder<'h> {
                 // into text, nested keys grow exponentially with depth.)
                 Err(Invalid::at(COLLECTION_KEY, line))
             }
-            Event::SequenceStart { anchor } => self.open(Open::Sequence(Vec::new()), anchor, line),
+            Event::SequenceStart { anchor } => {
+                let items = self.spare_items.pop().unwrap_or_default();
+                self.open(Open::Sequence(items), anchor, line)
+            }
             Event::MappingStart { anchor } => {
-                let open = Open::Mapping {
-                    map: Map::new(),
-                    key: None,
-                    key_lines: Vec::new(),
-                };
-                self.open(open, anchor, line)
+                let spare = self.spare_entries.pop().unwrap_or_default();
+                self.open(Open::Mapping(Entries::reusing(spare)), anchor, line)
             }
             Event::End => match self.stack.pop() {
                 Some(frame) => {
                     let value = match frame.open {
-                        Open::Sequence(items) => Value::Array(items),
-                        Open::Mapping { map, .. } => Value::Object(map),
+                        Open::Sequence(mut items) => {
+                            // Exactly its size; the buffer is kept for the next.
+                            let mut exact = Vec::with_capacity(items.len());
+                            exact.append(&mut items);
+                            self.spare_items.push(items);
+                            Value::Array(exact)
+                        }
+                        Open::Mapping(entries) => {
+                            let (map, spare) = entries.finish();
+                            self.spare_entries.push(spare);
+                            Value::Object(map)
+                        }
                     };
                     self.place_value(value, frame.size.around(), frame.anchor, line, false)
                 }
@@ -260,11 +267,7 @@ impl<'h> Builder<'h> {
         frame.size.add(size);
         match &mut frame.open {
             Open::Sequence(items) => items.push(value),
-            Open::Mapping {
-                map,
-                key: key @ None,
-                key_lines,
-            } => {
+            Open::Mapping(entries) if entries.pending_key().is_none() => {
                 let text = match value {
                     Value::String(text) => text,
                     Value::Array(_) | Value::Object(_) => {
@@ -273,12 +276,7 @@ impl<'h> Builder<'h> {
                     // An alias to a number, boolean or null.
                     other => other.to_string(),
                 };
-                if map.contains_key(&text) {
-                    let index = map.keys().position(|k| *k == text);
-                    let first = index
-                        .and_then(|i| key_lines.get(i))
-                        .copied()
-                        .unwrap_or(line);
+                if let Err((text, first)) = entries.key(text, line) {
                     return Err(Invalid::at(
                         format!(
                             "duplicate key `{text}`: the same mapping has it at line {first} \
@@ -287,12 +285,8 @@ impl<'h> Builder<'h> {
                         line,
                     ));
                 }
-                key_lines.push(line);
-                *key = Some(text);
             }
-            Open::Mapping { map, key, .. } => {
-                map.insert(key.take().unwrap_or_default(), value);
-            }
+            Open::Mapping(entries) => entries.value(value),
         }
         Ok(())
     }
@@ -311,20 +305,24 @@ impl<'h> Builder<'h> {
                 ..
             }] if pending_key(root) == Some("flow") => {
                 let start = self.lines.steps.last().copied().unwrap_or(line);
-                receive(items.len(), &value, start);
+                let index = items.len();
                 if anchor.is_some() {
+                    // An alias may copy the list: it keeps its items.
+                    receive(index, value.clone(), start);
                     value
                 } else {
+                    receive(index, value, start);
                     Value::Null
                 }
             }
             [root] if from_alias && pending_key(root) == Some("flow") => match value {
                 Value::Array(items) => {
-                    for (index, item) in items.iter().enumerate() {
+                    let count = items.len();
+                    for (index, item) in items.into_iter().enumerate() {
                         self.lines.steps.push(line);
                         receive(index, item, line);
                     }
-                    Value::Array(vec![Value::Null; items.len()])
+                    Value::Array(vec![Value::Null; count])
                 }
                 other => other,
             },
@@ -336,8 +334,8 @@ impl<'h> Builder<'h> {
 /// The key a mapping is reading the value of.
 fn pending_key(frame: &Frame) -> Option<&str> {
     match &frame.open {
-        Open::Mapping { key: Some(key), .. } => Some(key.as_str()),
-        _ => None,
+        Open::Mapping(entries) => entries.pending_key(),
+        Open::Sequence(_) => None,
     }
 }
 

@@ -10,13 +10,17 @@
 //!
 //! - `events.rs`: the parser's events and its syntax errors, worded with
 //!   their line;
+//! - `batch.rs`: events packed to cross from the parsing thread;
 //! - `build.rs`: events → values (aliases, duplicate keys, depth, documents);
+//! - `entries.rs`: a mapping being read (its keys in order, duplicates);
 //! - `scalar.rs`: what a scalar's text means (plain scalars, tags);
 //! - `lines.rs`: where things stand;
 //! - `prescan.rs`: a scan of the raw text before parsing (control
 //!   characters, deeply nested brackets).
 
+mod batch;
 mod build;
+mod entries;
 mod events;
 mod lines;
 mod prescan;
@@ -24,6 +28,7 @@ mod scalar;
 
 pub use lines::Lines;
 
+use batch::Batch;
 use build::Builder;
 use events::{events, Parsed};
 use serde_json::Value;
@@ -48,17 +53,15 @@ impl Invalid {
 }
 
 /// Called with each item of the top-level `flow` list as soon as it is
-/// complete: its index, value and 1-based line (for `flow: *alias`, the
-/// alias's line). Items can so be read into steps while the rest of the
-/// file is still being parsed; the value keeps a null in their place.
-pub type FlowItems<'h> = &'h mut dyn FnMut(usize, &Value, usize);
+/// complete: its index, value (given away) and 1-based line (for
+/// `flow: *alias`, the alias's line). Items can so be read into steps
+/// while the rest of the file is still being parsed; the value keeps a
+/// null in their place.
+pub type FlowItems<'h> = &'h mut dyn FnMut(usize, Value, usize);
 
 /// Texts at least this long (256 KiB) are parsed on a thread of their own while this
 /// one builds values: parsing and building take about the same time.
 const PARALLEL_FROM: usize = 1 << 18;
-
-/// Events are handed between the threads this many at a time.
-const BATCH: usize = 4096;
 
 /// Reads `text`, a YAML stream of at most one document: its value (`Null`
 /// when there is no document) and where things stand in it.
@@ -68,15 +71,15 @@ pub fn read(text: &str, flow_items: Option<FlowItems<'_>>) -> Result<(Value, Lin
         return build(events(text), flow_items);
     }
     std::thread::scope(|scope| {
-        let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(4);
+        let (batches, received) = std::sync::mpsc::sync_channel::<Batch>(4);
         let parsing = std::thread::Builder::new()
             .name("yaml".into())
             .spawn_scoped(scope, move || {
-                let mut batch = Vec::with_capacity(BATCH);
+                let mut batch = Batch::new();
                 for parsed in events(text) {
                     batch.push(parsed);
-                    if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if batch.is_full() {
+                        let full = std::mem::replace(&mut batch, Batch::new());
                         // The builder stopped early (at an error).
                         if batches.send(full).is_err() {
                             return;
@@ -86,7 +89,7 @@ pub fn read(text: &str, flow_items: Option<FlowItems<'_>>) -> Result<(Value, Lin
                 let _ = batches.send(batch);
             });
         match parsing {
-            Ok(_) => build(received.into_iter().flatten(), flow_items),
+            Ok(_) => build(received.into_iter().flat_map(Batch::unpack), flow_items),
             // No thread to be had: parse here.
             Err(_) => build(events(text), flow_items),
         }

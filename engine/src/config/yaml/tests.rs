@@ -310,8 +310,8 @@ runner: {max_workers: 2}
 /// Reads `text` handing flow items over; gives the value and the items seen.
 fn with_items(text: &str) -> (Value, Vec<(usize, Value, usize)>) {
     let mut seen = Vec::new();
-    let mut receive = |index: usize, item: &Value, line: usize| {
-        seen.push((index, item.clone(), line));
+    let mut receive = |index: usize, item: Value, line: usize| {
+        seen.push((index, item, line));
     };
     let (value, _) = read(text, Some(&mut receive)).unwrap();
     (value, seen)
@@ -379,4 +379,38 @@ fn large_texts_parse_on_a_thread_of_their_own_with_the_same_result() {
 fn an_empty_text_is_null() {
     assert_eq!(value(""), Value::Null);
     assert_eq!(value("# only a comment\n"), Value::Null);
+}
+
+#[test]
+fn large_mappings_keep_their_order_and_refuse_duplicates() {
+    // Small mappings are kept as a list while read, larger ones move into
+    // a map on the way (`entries.rs`): both keep the written order.
+    let keys: Vec<String> = (0..40).map(|i| format!("k{}", 39 - i)).collect();
+    let text: String = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k}: {i}\n"))
+        .collect();
+    let v = value(&text);
+    let read: Vec<&String> = v
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(read, keys.iter().collect::<Vec<_>>());
+    // A duplicate found while the mapping is small, just after it moved
+    // into a map, and well after.
+    for (first, second) in [(3, 10), (3, 16), (3, 30), (20, 35)] {
+        let mut lines: Vec<String> = (0..40).map(|i| format!("k{i}: {i}")).collect();
+        lines[second] = format!("k{first}: again");
+        let e = invalid(&(lines.join("\n") + "\n"));
+        assert_eq!(
+            e.message,
+            format!(
+                "duplicate key `k{first}`: the same mapping has it at line {} already; \
+                 write each key once",
+                first + 1
+            )
+        );
+        assert_eq!(e.line, Some(second + 1));
+    }
 }
