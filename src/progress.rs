@@ -119,11 +119,13 @@ impl Printer {
         if step.state.is_final() {
             self.running.shift_remove(&step.name);
         }
-        let message = self.running_message();
+        // Only the bar shows which steps run (thousands of lines would
+        // each build the list for nothing).
+        let message = matches!(self.display, Display::Bar(_)).then(|| self.running_message());
         match &mut self.display {
             Display::Bar(bar) => {
                 bar.set_position(done as u64);
-                bar.set_message(message);
+                bar.set_message(message.unwrap_or_default());
                 if step.state == StepState::Failed {
                     bar.println(text);
                 }

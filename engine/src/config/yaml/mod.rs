@@ -10,7 +10,8 @@
 //!
 //! - `events.rs`: the parser's events and its syntax errors, worded with
 //!   their line;
-//! - `batch.rs`: events packed to cross from the parsing thread;
+//! - `batch.rs`: events in batches from the parsing thread (and the
+//!   emptied batches back);
 //! - `build.rs`: events → values (aliases, duplicate keys, depth, documents);
 //! - `entries.rs`: a mapping being read (its keys in order, duplicates);
 //! - `scalar.rs`: what a scalar's text means (plain scalars, tags);
@@ -28,7 +29,6 @@ mod scalar;
 
 pub use lines::Lines;
 
-use batch::Batch;
 use build::Builder;
 use events::{events, Parsed};
 use serde_json::Value;
@@ -71,25 +71,12 @@ pub fn read(text: &str, flow_items: Option<FlowItems<'_>>) -> Result<(Value, Lin
         return build(events(text), flow_items);
     }
     std::thread::scope(|scope| {
-        let (batches, received) = std::sync::mpsc::sync_channel::<Batch>(4);
-        let parsing = std::thread::Builder::new()
+        let (parsing, received) = batch::channel();
+        let thread = std::thread::Builder::new()
             .name("yaml".into())
-            .spawn_scoped(scope, move || {
-                let mut batch = Batch::new();
-                for parsed in events(text) {
-                    batch.push(parsed);
-                    if batch.is_full() {
-                        let full = std::mem::replace(&mut batch, Batch::new());
-                        // The builder stopped early (at an error).
-                        if batches.send(full).is_err() {
-                            return;
-                        }
-                    }
-                }
-                let _ = batches.send(batch);
-            });
-        match parsing {
-            Ok(_) => build(received.into_iter().flat_map(Batch::unpack), flow_items),
+            .spawn_scoped(scope, move || parsing.parse(text));
+        match thread {
+            Ok(_) => build(received, flow_items),
             // No thread to be had: parse here.
             Err(_) => build(events(text), flow_items),
         }
