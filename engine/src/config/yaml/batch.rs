@@ -33,8 +33,8 @@ enum Packed {
 }
 
 /// Up to [`BATCH`] events and their 1-based lines, and the syntax error
-/// that ended the stream, if one did (only this file sees inside).
-pub struct Batch {
+/// that ended the stream, if one did.
+struct Batch {
     events: Vec<(Packed, usize)>,
     texts: String,
     error: Option<Invalid>,
