@@ -8,27 +8,13 @@ use flowtoy::runner_api;
 use serde_json::Value;
 use status_api_support::check_status;
 use std::collections::HashMap;
-use std::fmt::Write;
 use std::sync::Arc;
 
 const STEPS: usize = 500;
 const READERS: usize = 16;
 
 fn flow() -> String {
-    let mut yaml = String::from("runner: {max_workers: 8}\nflow:\n");
-    for i in 0..STEPS {
-        // Every fifth step waits for the one before it, so the run has depth.
-        let deps = if i % 5 == 4 {
-            format!("\n    depends_on: [s{}]", i - 1)
-        } else {
-            String::new()
-        };
-        let _ = write!(
-            yaml,
-            "  - name: s{i}\n    source: {{type: process, configuration: {{command: [echo, '{{\"i\": {i}}}']}}}}{deps}\n    output:\n      - {{name: out, type: jmespath, value: i}}\n"
-        );
-    }
-    yaml
+    flowtoy_bench::status_load_flow(STEPS, 8)
 }
 
 fn rank(state: &str) -> u8 {

@@ -206,6 +206,26 @@ impl Workload {
     }
 }
 
+/// The flow the status API load tests and `status_load` run: `steps`
+/// small programs (`echo` of a JSON object, one JMESPath output) with
+/// `max_workers` workers; every fifth step waits for the one before it, so
+/// the run has depth.
+pub fn status_load_flow(steps: usize, max_workers: usize) -> String {
+    let mut yaml = format!("runner: {{max_workers: {max_workers}}}\nflow:\n");
+    for i in 0..steps {
+        let deps = if i % 5 == 4 {
+            format!("\n    depends_on: [s{}]", i - 1)
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            yaml,
+            "  - name: s{i}\n    source: {{type: process, configuration: {{command: [echo, '{{\"i\": {i}}}']}}}}{deps}\n    output:\n      - {{name: out, type: jmespath, value: i}}\n"
+        );
+    }
+    yaml
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

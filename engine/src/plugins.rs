@@ -345,26 +345,8 @@ fn add_library(
         let name = provider.info().name;
         tracing::debug!("plugin library {} provides '{name}'", path.display());
         let origin = ProviderOrigin::Library(path.clone());
-        let replaced = registry.add(Arc::new(provider), origin);
-        match replaced.map(|r| r.origin) {
-            None => {}
-            Some(ProviderOrigin::Library(first)) => problems.push(Problem::new(
-                ProblemKind::Plugin,
-                format!(
-                    "provider type '{name}' is provided by two plugin libraries: {} and {}; \
-                 remove one of them from the plugin directories",
-                    first.display(),
-                    path.display()
-                ),
-            )),
-            Some(other) => registry.warnings.push(Problem::warning(
-                ProblemKind::Plugin,
-                format!(
-                    "plugin library {} replaces the {other} provider '{name}'",
-                    path.display()
-                ),
-            )),
-        }
+        let replaced = registry.add(Arc::new(provider), origin).map(|r| r.origin);
+        note_replaced("provider", &name, &path, replaced, registry, problems);
     }
     for executor in library.executors {
         let name = executor.info().name;
@@ -373,28 +355,42 @@ fn add_library(
             path.display()
         );
         let origin = ProviderOrigin::Library(path.clone());
-        match registry
+        let replaced = registry
             .add_executor(Arc::new(executor), origin)
-            .map(|r| r.origin)
-        {
-            None => {}
-            Some(ProviderOrigin::Library(first)) => problems.push(Problem::new(
-                ProblemKind::Plugin,
-                format!(
-                    "executor type '{name}' is provided by two plugin libraries: {} and {}; \
+            .map(|r| r.origin);
+        note_replaced("executor", &name, &path, replaced, registry, problems);
+    }
+}
+
+/// What it means that a `kind` type `name` from the library at `path`
+/// replaced one from `replaced`: two libraries with one type is a problem,
+/// a library replacing a built-in a warning.
+fn note_replaced(
+    kind: &str,
+    name: &str,
+    path: &Path,
+    replaced: Option<ProviderOrigin>,
+    registry: &mut ProviderRegistry,
+    problems: &mut Vec<Problem>,
+) {
+    match replaced {
+        None => {}
+        Some(ProviderOrigin::Library(first)) => problems.push(Problem::new(
+            ProblemKind::Plugin,
+            format!(
+                "{kind} type '{name}' is provided by two plugin libraries: {} and {}; \
                  remove one of them from the plugin directories",
-                    first.display(),
-                    path.display()
-                ),
-            )),
-            Some(other) => registry.warnings.push(Problem::warning(
-                ProblemKind::Plugin,
-                format!(
-                    "plugin library {} replaces the {other} executor '{name}'",
-                    path.display()
-                ),
-            )),
-        }
+                first.display(),
+                path.display()
+            ),
+        )),
+        Some(other) => registry.warnings.push(Problem::warning(
+            ProblemKind::Plugin,
+            format!(
+                "plugin library {} replaces the {other} {kind} '{name}'",
+                path.display()
+            ),
+        )),
     }
 }
 

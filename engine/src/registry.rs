@@ -196,13 +196,7 @@ impl ProviderRegistry {
             "executor type '{name}' is not built in and no loaded plugin provides it (known executors: {known}); \
              fix `executor.type`, or add the plugin's directory with --plugin-dir"
         );
-        for b in &self.broken {
-            msg.push_str(&format!(
-                "; plugin library {} failed to load: {}",
-                b.path.display(),
-                b.reason
-            ));
-        }
+        self.name_broken_libraries(&mut msg);
         msg
     }
 
@@ -219,6 +213,13 @@ impl ProviderRegistry {
             "provider type '{name}' is not built in and no loaded plugin provides it (known types: {known}); \
              name a source from `sources`, fix the type, or add the plugin's directory with --plugin-dir"
         );
+        self.name_broken_libraries(&mut msg);
+        msg
+    }
+
+    /// Adds to `msg` the plugin libraries that failed to load: one of them
+    /// may have been meant to provide what is missing.
+    fn name_broken_libraries(&self, msg: &mut String) {
         for b in &self.broken {
             msg.push_str(&format!(
                 "; plugin library {} failed to load: {}",
@@ -226,7 +227,6 @@ impl ProviderRegistry {
                 b.reason
             ));
         }
-        msg
     }
 }
 

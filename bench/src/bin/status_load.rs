@@ -66,23 +66,6 @@ fn options() -> Result<Options, String> {
     Ok(opts)
 }
 
-/// A flow of `steps` small programs; every fifth waits for the one before.
-fn flow(steps: usize) -> String {
-    let mut yaml = String::from("runner: {max_workers: 4}\nflow:\n");
-    for i in 0..steps {
-        let deps = if i % 5 == 4 {
-            format!("\n    depends_on: [s{}]", i - 1)
-        } else {
-            String::new()
-        };
-        let _ = write!(
-            yaml,
-            "  - name: s{i}\n    source: {{type: process, configuration: {{command: [echo, '{{\"i\": {i}}}']}}}}{deps}\n    output:\n      - {{name: out, type: jmespath, value: i}}\n"
-        );
-    }
-    yaml
-}
-
 fn runner(path: &std::path::Path) -> Result<Arc<LocalRunner>, Box<dyn std::error::Error>> {
     let config = flowtoy::config::load_yaml_files(&[path])?;
     Ok(Arc::new(LocalRunner::new(config)))
@@ -167,7 +150,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let opts = options()?;
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("flow.yaml");
-    std::fs::write(&path, flow(opts.steps))?;
+    std::fs::write(&path, flowtoy_bench::status_load_flow(opts.steps, 4))?;
 
     let mut quiet = Vec::new();
     for _ in 0..opts.rounds {

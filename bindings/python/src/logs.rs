@@ -17,10 +17,8 @@
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
-use tracing::field::{Field, Visit};
 use tracing::subscriber::Interest;
 use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -129,9 +127,7 @@ impl<S: Subscriber> Layer<S> for PythonLogs {
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let metadata = event.metadata();
-        let mut line = LineVisitor::default();
-        event.record(&mut line);
-        let message = flowtoy::secrets::mask(&(line.message + &line.fields)).into_owned();
+        let message = flowtoy::runner_api::event_text(event);
         let level = python_level(metadata.level());
         let _ = Python::try_attach(|py| -> PyResult<()> {
             let logger = logger(py, metadata.target())?;
@@ -180,29 +176,4 @@ fn logger(py: Python<'_>, target: &'static str) -> PyResult<Py<PyAny>> {
         .get_or_insert_with(HashMap::new)
         .insert(target, logger.clone_ref(py));
     Ok(logger)
-}
-
-/// Collects an event's message and its other fields.
-#[derive(Default)]
-struct LineVisitor {
-    message: String,
-    fields: String,
-}
-
-impl Visit for LineVisitor {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message.push_str(value);
-        } else {
-            let _ = write!(self.fields, " {}={}", field.name(), value);
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.message, "{value:?}");
-        } else {
-            let _ = write!(self.fields, " {}={:?}", field.name(), value);
-        }
-    }
 }

@@ -114,19 +114,24 @@ fn clock(secs: f64) -> String {
     )
 }
 
+/// An event's message followed by its other fields (` name=value`), secret
+/// values masked (SPEC R24): the text of a log line as [`LogCapture`] keeps
+/// it and as the Python package hands it to `logging`.
+pub fn event_text(event: &Event<'_>) -> String {
+    let mut visitor = LineVisitor::default();
+    event.record(&mut visitor);
+    crate::secrets::mask(&(visitor.message + &visitor.fields)).into_owned()
+}
+
 impl<S: Subscriber> Layer<S> for LogCapture {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let mut visitor = LineVisitor::default();
-        event.record(&mut visitor);
-        let line = format!(
-            "{} {:>5} {}{}",
+        // Secret values never reach a log panel (SPEC R24): the text is masked.
+        self.push(format!(
+            "{} {:>5} {}",
             clock(crate::runner::now_secs()),
             event.metadata().level(),
-            visitor.message,
-            visitor.fields
-        );
-        // Secret values never reach a log panel (SPEC R24).
-        self.push(crate::secrets::mask(&line).into_owned());
+            event_text(event)
+        ));
     }
 }
 

@@ -75,7 +75,7 @@ mod token;
 #[cfg(feature = "server")]
 mod webui;
 
-pub use log_capture::{LogCapture, DEFAULT_MAXLEN};
+pub use log_capture::{event_text, LogCapture, DEFAULT_MAXLEN};
 #[cfg(feature = "server")]
 pub use relay::RelayClient;
 #[cfg(feature = "server")]
