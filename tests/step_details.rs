@@ -53,34 +53,33 @@ fn details(server: &Serving, path: &str) -> Value {
     body
 }
 
-fn serve(dir: &Path, plugin_library: bool) -> Serving {
-    write(dir, "flow.yaml", &flow());
-    if plugin_library {
-        std::fs::create_dir_all(dir.join("plugins")).unwrap();
-        std::os::unix::fs::symlink(
-            &libraries().process,
-            dir.join("plugins/libflowtoy_plugin_process.so"),
-        )
-        .unwrap();
-        Serving::start(
-            dir,
-            &[
-                "webui",
-                "flow.yaml",
-                "--plugin-dir",
-                "plugins",
-                "--port",
-                "0",
-            ],
-        )
-    } else {
-        Serving::start(dir, &["webui", "flow.yaml", "--port", "0"])
-    }
+/// Serves `flow` from `dir` in a web UI process; with `plugin`, that
+/// library (linked into `dir/plugins` under the given file name) loads too.
+fn serve(dir: &Path, flow: &str, plugin: Option<(&Path, &str)>) -> Serving {
+    write(dir, "flow.yaml", flow);
+    let Some((library, file_name)) = plugin else {
+        return Serving::start(dir, &["webui", "flow.yaml", "--port", "0"]);
+    };
+    std::fs::create_dir_all(dir.join("plugins")).unwrap();
+    std::os::unix::fs::symlink(library, dir.join("plugins").join(file_name)).unwrap();
+    Serving::start(
+        dir,
+        &[
+            "webui",
+            "flow.yaml",
+            "--plugin-dir",
+            "plugins",
+            "--port",
+            "0",
+        ],
+    )
 }
 
 fn a_running_step_shows_its_output_so_far(plugin_library: bool) {
     let dir = tempfile::tempdir().unwrap();
-    let server = serve(dir.path(), plugin_library);
+    let process_library = libraries().process.as_path();
+    let plugin = plugin_library.then_some((process_library, "libflowtoy_plugin_process.so"));
+    let server = serve(dir.path(), &flow(), plugin);
 
     // While `watched` runs: what it printed so far, masked.
     let running = wait_for("watched's first lines while it runs", || {
@@ -181,4 +180,38 @@ fn a_running_built_in_process_step_shows_its_output_so_far() {
 #[test]
 fn a_running_process_step_from_the_plugin_library_shows_its_output_so_far() {
     a_running_step_shows_its_output_so_far(true);
+}
+
+/// A step a plugin library's executor runs (the `numbered` test executor,
+/// which calls the process provider inside the library): its output
+/// reaches `/steps/{name}` while it runs, through the hooks the host hands
+/// every library, whichever export macro it was built with.
+#[test]
+fn a_step_run_by_a_plugin_executor_shows_its_output_while_it_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let flow = r#"
+runner:
+  executor: {type: numbered, configuration: {prefix: n}}
+flow:
+  - name: watched
+    source:
+      type: process
+      configuration:
+        command: ["sh", "-c", "echo first-line; while [ ! -f go ]; do sleep 0.05; done; echo last-line"]
+"#;
+    let plugin = Some((libraries().executor.as_path(), "libnumbered.so"));
+    let server = serve(dir.path(), flow, plugin);
+    let running = wait_for("watched's first line while it runs", || {
+        let d = details(&server, "/steps/watched");
+        (d["state"] == "running" && d["stdout"]["text"] == "first-line\n").then_some(d)
+    });
+    assert_eq!(running["executor"], "numbered", "{running}");
+    assert_eq!(running["job_id"], "n-1", "{running}");
+    write(dir.path(), "go", "");
+    let done = wait_for("watched to succeed", || {
+        let d = details(&server, "/steps/watched");
+        (d["state"] == "succeeded").then_some(d)
+    });
+    assert_eq!(done["stdout"]["text"], "first-line\nlast-line\n");
+    server.interrupt();
 }

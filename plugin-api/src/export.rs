@@ -29,6 +29,16 @@ macro_rules! export_providers {
 #[macro_export]
 macro_rules! export_providers_for_api {
     ($api_version:expr; $($provider_type:expr),+ $(,)?) => {
+        $crate::__export_provider_types!($($provider_type),+);
+        $crate::__export_root_module!($api_version);
+    };
+}
+
+/// The provider types entry point both export macros define.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_provider_types {
+    ($($provider_type:expr),*) => {
         #[doc(hidden)]
         extern "C" fn __flowtoy_provider_types() -> $crate::abi::abi_stable::std_types::RResult<
             $crate::abi::abi_stable::std_types::RVec<$crate::abi::FfiProviderTypeBox>,
@@ -38,10 +48,19 @@ macro_rules! export_providers_for_api {
                 ::std::vec![$(
                     ::std::boxed::Box::new($provider_type)
                         as ::std::boxed::Box<dyn $crate::ProviderType>
-                ),+]
+                ),*]
             })
         }
+    };
+}
 
+/// What every plugin library exports, whichever macro it uses: the root
+/// module (declaring `$api_version`, handing out `__flowtoy_provider_types`),
+/// the entry point taking the host's hooks, and the library header.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_root_module {
+    ($api_version:expr) => {
         #[doc(hidden)]
         fn __flowtoy_root_module() -> $crate::abi::PluginModuleRef {
             $crate::abi::plugin_module($api_version, __flowtoy_provider_types)
@@ -99,18 +118,7 @@ macro_rules! export_providers_for_api {
 #[macro_export]
 macro_rules! export_plugin {
     (providers: [$($provider_type:expr),* $(,)?], executors: [$($executor_type:expr),* $(,)?] $(,)?) => {
-        #[doc(hidden)]
-        extern "C" fn __flowtoy_provider_types() -> $crate::abi::abi_stable::std_types::RResult<
-            $crate::abi::abi_stable::std_types::RVec<$crate::abi::FfiProviderTypeBox>,
-            $crate::abi::FfiError,
-        > {
-            $crate::abi::export_types(|| {
-                ::std::vec![$(
-                    ::std::boxed::Box::new($provider_type)
-                        as ::std::boxed::Box<dyn $crate::ProviderType>
-                ),*]
-            })
-        }
+        $crate::__export_provider_types!($($provider_type),*);
 
         #[doc(hidden)]
         extern "C" fn __flowtoy_executor_types() -> $crate::abi::abi_stable::std_types::RResult<
@@ -140,30 +148,7 @@ macro_rules! export_plugin {
             $crate::abi::executor_types_layout()
         }
 
-        #[doc(hidden)]
-        fn __flowtoy_root_module() -> $crate::abi::PluginModuleRef {
-            $crate::abi::plugin_module($crate::abi::API_VERSION, __flowtoy_provider_types)
-        }
-
-        #[doc(hidden)]
-        extern "C" fn __flowtoy_root_module_loader(
-        ) -> $crate::abi::abi_stable::library::RootModuleResult {
-            $crate::abi::root_module_loader(__flowtoy_root_module)
-        }
-
-        /// The library header `abi_stable` looks for.
-        #[doc(hidden)]
-        #[no_mangle]
-        #[allow(non_upper_case_globals)]
-        pub static _1as_0lib_1header_0root_bmodule_bloader:
-            $crate::abi::abi_stable::library::LibHeader = unsafe {
-            $crate::abi::abi_stable::library::LibHeader::from_constructor::<
-                $crate::abi::PluginModuleRef,
-            >(
-                __flowtoy_root_module_loader,
-                $crate::abi::abi_stable::library::CheckTypeLayout::Yes,
-            )
-        };
+        $crate::__export_root_module!($crate::abi::API_VERSION);
     };
 }
 

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 /// How much of each output stream a step keeps: the last 64 KiB.
 pub const TAIL_BYTES: usize = 64 * 1024;
 
-/// What the runner executes steps on (other executors may come).
+/// Where a step runs that no executor takes elsewhere.
 const LOCAL_EXECUTOR: &str = "local";
 
 /// The last [`TAIL_BYTES`] of one output stream, and how much came in all.
@@ -162,8 +162,12 @@ pub struct StepDetails {
     pub state: StepState,
     /// The provider type that runs it (`process`, `rest`, ...).
     pub provider: String,
-    /// Where it runs (`local`).
+    /// Where it runs: `local`, or the type of the executor that runs it
+    /// elsewhere (R34).
     pub executor: String,
+    /// The id of the job it became on that executor, once reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
     /// The try under way, or the last one (1-based), once it started.
     pub attempt: Option<u32>,
     /// How many tries its retry policy allows (1 without one).
@@ -226,7 +230,11 @@ impl LocalRunner {
             name: name.to_string(),
             state: status.state,
             provider: shared.config.compiled().resolved[index].type_name.clone(),
-            executor: LOCAL_EXECUTOR.to_string(),
+            executor: status
+                .executor
+                .clone()
+                .unwrap_or_else(|| LOCAL_EXECUTOR.to_string()),
+            job_id: status.job_id.clone(),
             attempt: status.attempt,
             max_attempts,
             started_at: status.started_at,

@@ -141,10 +141,11 @@ impl FfiExecutor for ExportedExecutor {
             let job: Value = serde_json::from_str(job.as_str())
                 .map_err(|e| format!("the host sent a job that is not JSON: {e}"))?;
             let job = ExecutorJob::from_json(&job)?;
-            let ctx = CallContext::with_cancel_check(
+            // Output chunks and log lines reach the host through its hooks.
+            let ctx = super::hooks::guest_context(CallContext::with_cancel_check(
                 step.as_str(),
                 Arc::new(move || cancel.is_cancelled()),
-            )
+            ))
             .with_job_reporter(Arc::new(move |id: &str| report.job_id(RStr::from_str(id))));
             let result = self.0.run(&job, &ctx)?;
             Ok(RString::from(result.to_json().to_string()))
@@ -249,12 +250,14 @@ impl Executor for ForeignExecutor {
         let job = job.to_json().to_string();
         let cancel = FfiCancel_TO::from_value(HostCancel(ctx.clone()), TD_Opaque);
         let report = FfiJobReport_TO::from_value(HostReport(ctx.clone()), TD_Opaque);
-        let text = into_host(self.ffi.run(
-            RStr::from_str(&job),
-            RStr::from_str(ctx.step()),
-            cancel,
-            report,
-        ))?;
+        let text = into_host(super::hooks::during_call(ctx, || {
+            self.ffi.run(
+                RStr::from_str(&job),
+                RStr::from_str(ctx.step()),
+                cancel,
+                report,
+            )
+        }))?;
         let value: Value = serde_json::from_str(text.as_str())
             .map_err(|e| format!("the plugin answered with a result that is not JSON: {e}"))?;
         ProviderResult::from_json(&value)
