@@ -74,7 +74,7 @@ impl From<FlowError> for CliError {
 
 /// Prints `err` to stderr and returns its exit code.
 pub fn report(err: &CliError) -> i32 {
-    eprintln!("error: {err}");
+    note!("error: {err}");
     err.exit_code()
 }
 

@@ -106,14 +106,17 @@ pub fn capture() -> LogCapture {
 struct MaskingStderr;
 
 impl std::io::Write for MaskingStderr {
+    /// A line stderr does not take (closed: `2>&1 | head -1`) is dropped:
+    /// reporting it would mean writing to stderr again.
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        std::io::stderr().write_all(flowtoy::secrets::mask(&text).as_bytes())?;
+        let _ = std::io::stderr().write_all(flowtoy::secrets::mask(&text).as_bytes());
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stderr().flush()
+        let _ = std::io::stderr().flush();
+        Ok(())
     }
 }
 
@@ -137,7 +140,7 @@ pub fn init(global: &GlobalArgs) {
         .with(capture())
         .try_init();
     if let Some(problem) = problem {
-        eprintln!("warning: {problem}");
+        note!("warning: {problem}");
     }
     tracing::debug!("log filter: {directive:?}; colour: {ansi}");
 }

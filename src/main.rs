@@ -1,6 +1,34 @@
 //! The `flowtoy` command line: parses arguments, calls the engine, maps
 //! outcomes to exit codes. Nothing else lives here.
 
+/// `eprintln!` that drops what stderr does not take (closed:
+/// `2>&1 | head -1`) instead of panicking: messages on stderr never decide
+/// how a command ends.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `print!` and `println!` that drop what stdout does not take (closed:
+/// `flowtoy run f.yaml | head -1`) instead of panicking: the command still
+/// ends with its own exit code.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// [`out!`] with a line break.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod cli;
 mod commands;
 mod error;

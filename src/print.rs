@@ -21,8 +21,8 @@ pub fn outputs(runner: &LocalRunner, show_secrets: bool) -> OutputsDocument<'_> 
 /// Prints the outputs as pretty JSON.
 pub fn json(outputs: &OutputsDocument) {
     match serde_json::to_string_pretty(outputs) {
-        Ok(text) => println!("{text}"),
-        Err(e) => eprintln!("error: cannot print the outputs as JSON: {e}"),
+        Ok(text) => outln!("{text}"),
+        Err(e) => note!("error: cannot print the outputs as JSON: {e}"),
     }
 }
 
@@ -90,7 +90,7 @@ pub fn human_steps<'a, O: std::ops::Deref<Target = StepOutputs>>(
             out.push_str(&format!("    {name}: {}\n", format_value(value)));
         }
     }
-    print!("{out}");
+    out!("{out}");
 }
 
 /// Prints the run's summary and every failure to stderr.
@@ -105,9 +105,9 @@ pub fn summary(status: &RunStatus) {
         (Some(a), Some(b)) => format!(" in {:.2}s", b - a),
         _ => String::new(),
     };
-    eprintln!("flowtoy: {ok} succeeded, {failed} failed, {skipped} skipped{elapsed}");
+    note!("flowtoy: {ok} succeeded, {failed} failed, {skipped} skipped{elapsed}");
     for step in status.steps.iter().filter(|s| s.state == StepState::Failed) {
-        eprintln!(
+        note!(
             "  ✗ {}: {}",
             step.name,
             step.error.as_deref().unwrap_or("failed")

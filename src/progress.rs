@@ -21,6 +21,11 @@ impl Progress {
     pub async fn finish(self) {
         let _ = self.task.await;
     }
+
+    /// Stops the printer where it is (the run ended without its end event).
+    pub fn stop(self) {
+        self.task.abort();
+    }
 }
 
 enum Display {

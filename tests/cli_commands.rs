@@ -451,3 +451,45 @@ fn a_missing_config_file_says_which_and_why() {
         );
     }
 }
+
+/// With stdout and stderr closed by their reader (`flowtoy run f.yaml
+/// 2>&1 | head -1`), a run still ends, with its own exit code: progress,
+/// log lines, outputs and the summary that cannot be written are dropped
+/// (before, the first log line that failed made a worker panic and the
+/// process wait for ever).
+#[test]
+fn a_run_whose_output_is_closed_ends_with_its_own_code() {
+    let mut flow = String::from("flow:\n");
+    for i in 0..20 {
+        flow.push_str(&format!(
+            "  - {{name: s{i}, source: {{type: process, configuration: {{command: [echo, '{{\"i\": {i}}}']}}}}, output: [{{name: i, type: jmespath, value: i}}]}}\n"
+        ));
+    }
+    flow.push_str("  - {name: last, source: {type: process, configuration: {command: [sh, -c, 'exit 3']}}, depends_on: [s19]}\n");
+    let t = Test::new().file("f.yaml", &flow);
+    for args in [&["run", "f.yaml"][..], &["run", "-v", "f.yaml"][..]] {
+        let mut cmd = t.command();
+        cmd.args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("start flowtoy");
+        // The reader goes away at once.
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for flowtoy") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("flowtoy {args:?} did not end with its output closed");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        // `last` failed (exit 3): the run's code for a failed step, not a
+        // panic's 101.
+        assert_eq!(status.code(), Some(1), "{args:?}: {status:?}");
+    }
+}

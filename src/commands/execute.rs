@@ -62,7 +62,12 @@ pub fn run_with_progress(runner: &Arc<LocalRunner>) -> Result<Finished, CliError
         );
         let progress = progress::spawn(runner);
         let status = runner.run_async().await;
-        progress.finish().await;
+        match status {
+            Ok(_) => progress.finish().await,
+            // A run that ended without its end event (the scheduler
+            // failed) leaves nothing more to show.
+            Err(_) => progress.stop(),
+        }
         status
     });
     drop(rt);
@@ -85,7 +90,7 @@ fn watch_signals(since: Option<u64>, cancel: CancelHandle, terminated: Arc<Atomi
         if signals::after(since).await == Stop::Terminate {
             terminated.store(true, Ordering::SeqCst);
         }
-        eprintln!("flowtoy: interrupted, stopping running steps");
+        note!("flowtoy: interrupted, stopping running steps");
         cancel.cancel();
     });
 }

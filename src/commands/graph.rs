@@ -20,7 +20,7 @@ pub fn run(args: GraphArgs) -> CliResult {
         GraphFormat::Mermaid => mermaid(&graph),
         GraphFormat::Svg => svg::write(&graph, &layout::lay_out(&graph)),
     };
-    print!("{text}");
+    out!("{text}");
     Ok(OK)
 }
 

@@ -84,9 +84,9 @@ pub fn run(args: HistoryArgs) -> CliResult {
 fn list(args: HistoryListArgs) -> CliResult {
     let Some(store) = open_for_reading()? else {
         if args.json {
-            println!("[]");
+            outln!("[]");
         } else {
-            eprintln!("flowtoy: no run has been recorded yet");
+            note!("flowtoy: no run has been recorded yet");
         }
         return Ok(OK);
     };
@@ -104,9 +104,9 @@ fn list(args: HistoryListArgs) -> CliResult {
     if args.json {
         print_json(&runs)?;
     } else if runs.is_empty() {
-        eprintln!("flowtoy: no recorded run matches");
+        note!("flowtoy: no recorded run matches");
     } else {
-        print!("{}", table(&runs));
+        out!("{}", table(&runs));
     }
     Ok(OK)
 }
@@ -123,7 +123,7 @@ fn outcome(arg: OutcomeArg) -> HistoryOutcome {
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| CliError::Internal(format!("cannot print JSON: {e}")))?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }
 
@@ -165,13 +165,13 @@ fn show(args: &HistoryShowArgs) -> CliResult {
     if args.json {
         print_json(&document)?;
     } else {
-        print!("{}", describe(&document));
+        out!("{}", describe(&document));
         let outputs = document
             .outputs
             .iter()
             .filter_map(|(name, values)| values.as_object().map(|values| (name.as_str(), values)));
         if !document.outputs.is_empty() {
-            println!("\noutputs (secret values masked):");
+            outln!("\noutputs (secret values masked):");
             print::human_steps(outputs);
         }
     }
@@ -230,7 +230,7 @@ fn describe(doc: &RunDocument) -> String {
 
 fn prune(args: &HistoryPruneArgs) -> CliResult {
     let Some(store) = open_for_reading()? else {
-        println!("pruned 0 runs (nothing was recorded yet)");
+        outln!("pruned 0 runs (nothing was recorded yet)");
         return Ok(OK);
     };
     let rule = match (args.keep, args.older_than) {
@@ -249,6 +249,6 @@ fn prune(args: &HistoryPruneArgs) -> CliResult {
         .runs(&RunQuery::default())
         .map_err(history_error)?
         .len();
-    println!("pruned {deleted} runs; {left} left");
+    outln!("pruned {deleted} runs; {left} left");
     Ok(OK)
 }

@@ -19,7 +19,7 @@ pub fn load(configs: &[impl AsRef<Path>], plugins: &PluginArgs) -> Result<Config
         Err(e) => e.warnings().collect(),
     };
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        note!("warning: {warning}");
     }
     loaded
 }

@@ -14,9 +14,9 @@ pub fn run(args: PluginsArgs) -> CliResult {
         .allow_insecure_plugins(args.plugins.allow_insecure_plugins)
         .registry()?;
     for warning in &registry.warnings {
-        eprintln!("warning: {warning}");
+        note!("warning: {warning}");
     }
-    print!("{}", table(&registry));
+    out!("{}", table(&registry));
     Ok(OK)
 }
 

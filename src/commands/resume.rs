@@ -57,7 +57,7 @@ pub fn run(args: ResumeArgs) -> CliResult {
     }
     print::summary(&status);
     if let Some(new) = runner.history_id() {
-        eprintln!("flowtoy: recorded as run {new}, resumed from run {id}");
+        note!("flowtoy: recorded as run {new}, resumed from run {id}");
     }
     Ok(error::for_outcome(status.outcome, terminated))
 }
@@ -75,13 +75,13 @@ fn names<'a>(list: impl ExactSizeIterator<Item = &'a str>) -> String {
 
 /// Says on stderr which steps are reused and which run, and why.
 fn tell(plan: &ResumePlan, files: &[String]) {
-    eprintln!(
+    note!(
         "flowtoy: resuming run {} ({})",
         plan.from_run(),
         files.join(" ")
     );
     let reused = plan.reused();
-    eprintln!(
+    note!(
         "flowtoy: reusing {} step{}{}{}",
         reused.len(),
         if reused.len() == 1 { "" } else { "s" },
@@ -93,7 +93,7 @@ fn tell(plan: &ResumePlan, files: &[String]) {
         .iter()
         .map(|(name, why)| format!("{name} ({why})"))
         .collect();
-    eprintln!(
+    note!(
         "flowtoy: running {} step{}{}{}",
         rerun.len(),
         if rerun.len() == 1 { "" } else { "s" },

@@ -44,7 +44,7 @@ pub fn token_for(host: &str, auth: &AuthArgs) -> Result<Option<StatusToken>, Cli
                  bind 127.0.0.1, or pass --no-auth to serve it without one"
             )));
         }
-        eprintln!(
+        note!(
             "warning: --no-auth: the status API on {host} answers anyone who can reach it, without a token"
         );
     }
@@ -74,7 +74,7 @@ pub fn start(
         .token(token);
     match runner_api::serve_api(Some(Arc::clone(runner)).into(), options) {
         Ok(server) => {
-            eprintln!(
+            note!(
                 "flowtoy: status API at {url}/status, web UI at {url}/",
                 url = server.url()
             );
@@ -91,7 +91,7 @@ pub fn keep_serving(server: ApiServer, outcome: Option<RunOutcome>, signals_befo
     use std::io::Write;
     let _ = std::io::stdout().flush();
     if outcome != Some(RunOutcome::Cancelled) {
-        eprintln!(
+        note!(
             "flowtoy: the run has ended; still serving at {} until Ctrl-C",
             server.url()
         );
@@ -104,10 +104,10 @@ pub fn keep_serving(server: ApiServer, outcome: Option<RunOutcome>, signals_befo
 /// ([`signals::received`]); at once if one already has.
 pub fn wait_for_stop(since: u64) {
     if !signals::wait_after(since) {
-        eprintln!("error: cannot listen for Ctrl-C; stopping now");
+        note!("error: cannot listen for Ctrl-C; stopping now");
         return;
     }
-    eprintln!("flowtoy: stopping the status API");
+    note!("flowtoy: stopping the status API");
 }
 
 /// Loads `configs`, serves the status API and web UI on `host:port`, runs

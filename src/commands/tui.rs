@@ -72,7 +72,7 @@ fn from_env(url: &str) -> bool {
 /// Watches the runner at `url`.
 fn remote(url: &str, token: Option<StatusToken>, show_logs: bool) -> CliResult {
     if show_logs {
-        eprintln!(
+        note!(
             "warning: --show-logs shows the logs of a flow run here; with --status-url there are none, going on without the logs panel"
         );
     }
@@ -124,7 +124,7 @@ fn all_in_one(args: TuiArgs, global: &GlobalArgs) -> CliResult {
     }
     let ended = tui.run();
     if runner.status().ended_at.is_none() {
-        eprintln!("flowtoy: left the UI before the run ended; stopping running steps");
+        note!("flowtoy: left the UI before the run ended; stopping running steps");
         runner.cancel_handle().cancel();
     }
     let status = run_thread

@@ -42,7 +42,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
             if args.json {
                 print_json(&report);
             } else {
-                print!("{}", human(&report));
+                out!("{}", human(&report));
             }
             Ok(OK)
         }
@@ -212,8 +212,8 @@ fn errors_json(err: &FlowError) -> serde_json::Value {
 
 fn print_json(value: &impl Serialize) {
     match serde_json::to_string_pretty(value) {
-        Ok(text) => println!("{text}"),
-        Err(e) => eprintln!("error: cannot print JSON: {e}"),
+        Ok(text) => outln!("{text}"),
+        Err(e) => note!("error: cannot print JSON: {e}"),
     }
 }
 

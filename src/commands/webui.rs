@@ -45,7 +45,7 @@ fn relay(url: &str, host: &str, port: u16, auth: &crate::cli::AuthArgs) -> CliRe
         .token(token);
     let server = runner_api::serve_api(ApiSource::Relay(client), options)
         .map_err(|e| CliError::Address(e.to_string()))?;
-    eprintln!(
+    note!(
         "flowtoy: web UI at {}/ relaying the runner at {} (Ctrl-C to stop)",
         server.url(),
         target.base()
